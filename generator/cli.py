@@ -1,0 +1,174 @@
+"""The `journeymap` command line. Exit codes: 0 clean, 1 content errors, 2 usage or internal errors."""
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Callable, NoReturn, TypeVar
+
+import click
+
+from . import __version__
+from .diagnostics import Diagnostic, DiagnosticError
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+F = TypeVar("F", bound=Callable[..., object])
+
+EPILOG = """\b
+Examples:
+  journeymap build                 build the site in this folder into site/
+  journeymap validate --strict     fail on warnings too (for CI)
+  journeymap validate --format json
+  journeymap new my-journeys       scaffold a new site
+  journeymap schema                write the JSON Schemas into schemas/
+"""
+
+
+def _project_option(func: F) -> F:
+    return click.option("--project", "-p", "project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+                        show_default=True, help="Folder holding site_config.yml.")(func)  # type: ignore[return-value]
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="journeymap")
+def main() -> None:
+    """journeymap: customer journey maps as code.
+
+    Journeys, stages, touchpoints and personas live as Markdown files with YAML front matter;
+    journeymap validates them, draws each journey as an SVG swimlane map and builds a static site.
+    """
+
+
+# --- output of diagnostics ------------------------------------------------------------------------
+
+
+def format_text(diagnostic: Diagnostic, root: Path) -> str:
+    """Compiler style: file:line:col: severity CODE message, the source line, a caret, the hint."""
+    head = f"{diagnostic.file}:{diagnostic.line}:{diagnostic.column}: {diagnostic.severity.value} {diagnostic.code} {diagnostic.message}"
+    lines = [head]
+    source = _source_line(root / diagnostic.file, diagnostic.line)
+    if source is not None:
+        lines.append(f"    {source}")
+        lines.append("    " + " " * (max(diagnostic.column, 1) - 1) + "^")
+    if diagnostic.hint:
+        lines.append(f"    hint: {diagnostic.hint}")
+    return "\n".join(lines)
+
+
+def _source_line(path: Path, line: int) -> str | None:
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            for number, text in enumerate(handle, 1):
+                if number == line:
+                    shown = text.rstrip("\n").replace("\t", "→")
+                    return shown if len(shown) <= 200 else shown[:200] + "…"
+    except OSError:
+        return None
+    return None
+
+
+def print_diagnostics(diagnostics: list[Diagnostic], root: Path, fmt: str = "text") -> None:
+    if fmt == "json":
+        errors = sum(d.is_error for d in diagnostics)
+        report = {"version": 1, "errors": errors, "warnings": len(diagnostics) - errors,
+                  "diagnostics": [d.to_dict() for d in diagnostics]}
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    for diagnostic in diagnostics:
+        click.echo(format_text(diagnostic, root), err=True)
+    errors = sum(d.is_error for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    if diagnostics:
+        click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    click.echo(f"journeymap: {message}", err=True)
+    sys.exit(code)
+
+
+def _internal_error(exc: BaseException) -> NoReturn:
+    traceback_text = "".join(traceback.format_exception(exc))
+    _fail("internal error (this is a bug in journeymap, please report it with this text):\n" + traceback_text)
+
+
+# --- commands -------------------------------------------------------------------------------------
+
+
+@main.command()
+@_project_option
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people; json for tools (stable, see docs/cli.md).")
+def validate(project: Path, strict: bool, fmt: str) -> None:
+    """Check every content file and site_config.yml; print every problem at once.
+
+    Exits 0 when clean, 1 when there are errors (or warnings with --strict), 2 on usage errors.
+    """
+    from .validate import validate_project
+
+    try:
+        _, diagnostics = validate_project(project)
+    except Exception as exc:  # noqa: BLE001 - never a bare traceback for users
+        _internal_error(exc)
+    print_diagnostics(diagnostics, project.resolve(), fmt)
+    failing = [d for d in diagnostics if d.is_error or strict]
+    if fmt == "text" and not diagnostics:
+        click.echo("No problems found.", err=True)
+    sys.exit(EXIT_CONTENT if failing else EXIT_OK)
+
+
+@main.command()
+@_project_option
+@click.option("--site-dir", "-d", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: site_dir from site_config.yml).")
+@click.option("--drafts", is_flag=True, help="Include journeys with status: draft.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+def build(project: Path, site_dir: Path | None, drafts: bool, strict: bool) -> None:
+    """Validate and build the site into site_dir (atomically: a failed build leaves the old site)."""
+    from .build import build as run_build
+
+    try:
+        result = run_build(project, site_dir, include_drafts=drafts, strict=strict)
+    except DiagnosticError as exc:
+        print_diagnostics(exc.diagnostics, project.resolve())
+        click.echo("Build failed; nothing was written.", err=True)
+        sys.exit(EXIT_CONTENT)
+    except Exception as exc:  # noqa: BLE001
+        _internal_error(exc)
+    print_diagnostics(result.diagnostics, project.resolve())
+    click.echo(f"Built {len(result.pages)} files into {result.site_dir}", err=True)
+
+
+@main.command()
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"), show_default=True,
+              help="Folder to write the schemas into.")
+def schema(out: Path) -> None:
+    """Write the JSON Schemas of site_config.yml and each content file kind.
+
+    Editors that use the YAML language server autocomplete fields from them; scaffolded files name
+    them with a '# yaml-language-server: $schema=...' comment.
+    """
+    from .schema import schema_texts
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in schema_texts().items():
+        (out / name).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out / name}", err=True)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def new(directory: Path) -> None:
+    """Scaffold a new site in DIRECTORY (which must be empty or not exist); it validates and builds as is."""
+    from .scaffold import scaffold
+
+    if directory.exists() and any(directory.iterdir()):
+        _fail(f"{directory} is not empty; choose a new folder")
+    written = scaffold(directory)
+    click.echo(f"Created {len(written)} files in {directory}. Next: cd {directory} && journeymap build", err=True)
+
+
+if __name__ == "__main__":
+    main()

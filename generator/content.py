@@ -1,0 +1,354 @@
+"""Load content files: split front matter from Markdown, parse YAML strictly, keep a mark for every value.
+
+YAML is parsed from the event stream, not constructed: that lets us refuse tags, anchors and aliases,
+report duplicate keys with both lines, and keep every scalar as the string the author wrote, so the
+model (not YAML 1.1 guessing) decides whether `NO` is a boolean or a title.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Literal
+
+import yaml
+
+from .diagnostics import Diagnostic, error, warning
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+ORDERED_NAME = re.compile(r"^(?:(\d+)-)?(.*)$")
+NULLS = {"", "~", "null", "Null", "NULL"}
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+Kind = Literal["config", "persona", "journey", "stage", "touchpoint"]
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A 1-based position in a file."""
+
+    line: int
+    column: int
+
+
+@dataclass
+class SourceDocument:
+    """One content file, split and parsed: front matter as plain data (scalars are strings) plus marks."""
+
+    path: str  # POSIX path relative to the project root, as printed in diagnostics
+    kind: Kind
+    id: str
+    journey: str | None = None
+    order: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    marks: dict[Path_, Mark] = field(default_factory=dict)  # where each value starts
+    key_marks: dict[Path_, Mark] = field(default_factory=dict)  # where each mapping key starts
+    body: str = ""
+    body_line: int = 1
+    raw: bytes = b""
+
+    def mark(self, path: Path_, key: bool = False) -> Mark:
+        """The position of the value (or key) at `path`, or of its nearest ancestor that has one."""
+        table = self.key_marks if key else self.marks
+        for end in range(len(path), 0, -1):
+            found = table.get(path[:end]) or self.marks.get(path[:end])
+            if found:
+                return found
+        return self.marks.get((), Mark(1, 1))
+
+
+class YamlProblem(Exception):
+    """A problem that stops parsing one file."""
+
+    def __init__(self, diagnostic: Diagnostic):
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+# --- front matter ---------------------------------------------------------------------------------
+
+
+def split_front_matter(text: str, path: str) -> tuple[str, str, int]:
+    """Return (yaml_text, body, body_first_line); raise YamlProblem when the fences are wrong."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        raise YamlProblem(error(
+            path, 1, 1, "JM002", "front matter missing: the file must start with a line '---'",
+            "start the file with '---', then the YAML fields, then a closing '---', then the Markdown body",
+        ))
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2
+    raise YamlProblem(error(
+        path, 1, 1, "JM003", "front matter opened on line 1 is never closed",
+        "did you forget the closing '---'? Put a line '---' after the last YAML field",
+    ))
+
+
+# --- strict YAML ----------------------------------------------------------------------------------
+
+
+class _TreeBuilder:
+    """Builds plain data from YAML events, recording marks and collecting non-fatal problems."""
+
+    def __init__(self, path: str, line_offset: int):
+        self.path = path
+        self.offset = line_offset
+        self.marks: dict[Path_, Mark] = {}
+        self.key_marks: dict[Path_, Mark] = {}
+        self.problems: list[Diagnostic] = []
+
+    def mark(self, event: yaml.Event) -> Mark:
+        return Mark(event.start_mark.line + self.offset, event.start_mark.column + 1)
+
+    def build(self, events: Iterator[yaml.Event]) -> Any:
+        value: Any = None
+        for event in events:
+            if isinstance(event, yaml.DocumentStartEvent):
+                value = self.node(next(events), events, ())
+            elif isinstance(event, yaml.StreamEndEvent):
+                break
+        return value
+
+    def check(self, event: yaml.Event) -> None:
+        where = self.mark(event)
+        tag = getattr(event, "tag", None)
+        if tag not in (None, "!"):
+            self.problems.append(error(
+                self.path, where.line, where.column, "JM007", f"YAML tag '{tag}' is not allowed",
+                "remove the tag: content is plain data; quote the value if it must stay text",
+            ))
+        if getattr(event, "anchor", None) is not None:
+            self.problems.append(error(
+                self.path, where.line, where.column, "JM008", f"YAML anchor '&{event.anchor}' is not allowed",
+                "write the value out in full; anchors and aliases are not supported",
+            ))
+
+    def node(self, event: yaml.Event, events: Iterator[yaml.Event], path: Path_) -> Any:
+        if len(path) > MAX_DEPTH:
+            where = self.mark(event)
+            raise YamlProblem(error(
+                self.path, where.line, where.column, "JM010", f"nesting deeper than {MAX_DEPTH} levels",
+                "flatten the data: no field of the content model nests this deep",
+            ))
+        self.marks[path] = self.mark(event)
+        if isinstance(event, yaml.AliasEvent):
+            where = self.mark(event)
+            raise YamlProblem(error(
+                self.path, where.line, where.column, "JM008", f"YAML alias '*{event.anchor}' is not allowed",
+                "write the value out in full; anchors and aliases are not supported",
+            ))
+        self.check(event)
+        if isinstance(event, yaml.ScalarEvent):
+            if not event.style and event.value in NULLS and event.tag is None:  # plain style is None or ""
+                return None
+            return event.value
+        if isinstance(event, yaml.SequenceStartEvent):
+            items: list[Any] = []
+            for child in events:
+                if isinstance(child, yaml.SequenceEndEvent):
+                    return items
+                items.append(self.node(child, events, path + (len(items),)))
+        if isinstance(event, yaml.MappingStartEvent):
+            return self.mapping(events, path)
+        raise AssertionError(f"unexpected YAML event {event!r}")  # the parser guarantees structure
+
+    def mapping(self, events: Iterator[yaml.Event], path: Path_) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_event in events:
+            if isinstance(key_event, yaml.MappingEndEvent):
+                return result
+            where = self.mark(key_event)
+            if not isinstance(key_event, yaml.ScalarEvent):
+                raise YamlProblem(error(
+                    self.path, where.line, where.column, "JM004", "a mapping key must be a plain name",
+                    "use 'name: value'; lists and maps cannot be keys",
+                ))
+            self.check(key_event)
+            key = key_event.value
+            if key in result:
+                first = self.key_marks[path + (key,)]
+                self.problems.append(error(
+                    self.path, where.line, where.column, "JM006",
+                    f"duplicate key '{key}' (first defined on line {first.line})",
+                    "remove one of the two; YAML keeps only the last silently, we refuse to guess",
+                ))
+            else:
+                self.key_marks[path + (key,)] = where
+            result[key] = self.node(next(events), events, path + (key,))
+        return result
+
+
+def parse_yaml(text: str, path: str, first_line: int) -> tuple[Any, dict[Path_, Mark], dict[Path_, Mark], list[Diagnostic]]:
+    """Parse YAML text that starts on `first_line` of `path`. Fatal problems raise YamlProblem."""
+    builder = _TreeBuilder(path, first_line)
+    try:
+        data = builder.build(iter(yaml.parse(text, Loader=YAML_LOADER)))
+    except yaml.MarkedYAMLError as exc:
+        raise YamlProblem(_syntax_diagnostic(exc, path, first_line, text)) from None
+    except yaml.YAMLError as exc:  # errors without a position (e.g. reader errors)
+        raise YamlProblem(error(path, first_line, 1, "JM004", f"YAML error: {exc}", "check the YAML syntax")) from None
+    return data, builder.marks, builder.key_marks, builder.problems
+
+
+def _syntax_diagnostic(exc: yaml.MarkedYAMLError, path: str, first_line: int, text: str) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    line = (mark.line if mark else 0) + first_line
+    column = (mark.column if mark else 0) + 1
+    problem = (exc.problem or exc.context or "syntax error").strip()
+    source_line = text.split("\n")[line - first_line] if mark and line - first_line < len(text.split("\n")) else ""
+    if "\t" in problem or "tab" in problem.lower() or source_line[: max(column, 1)].lstrip(" ").startswith("\t"):
+        tab_column = source_line.index("\t") + 1 if "\t" in source_line else column
+        return error(path, line, tab_column, "JM005", "tab character used for indentation",
+                     "indent YAML with spaces only (two per level); replace the tab with spaces")
+    hint = "check the indentation and quoting on this line"
+    if "mapping values are not allowed" in problem:
+        hint = "a value containing ': ' must be quoted, e.g. title: \"Step: one\""
+    elif "could not find expected ':'" in problem:
+        hint = "each field is 'name: value'; did you forget a ':' or quote a value containing '#' or ':'?"
+    return error(path, line, column, "JM004", f"YAML syntax error: {problem}", hint)
+
+
+# --- files ----------------------------------------------------------------------------------------
+
+
+def read_text(file: Path, rel: str) -> str:
+    """Read a UTF-8 file within the size cap, normalising newlines; raise YamlProblem otherwise."""
+    size = file.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise YamlProblem(error(rel, 1, 1, "JM009", f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit",
+                                "split the content or move large data out of the file"))
+    raw = file.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise YamlProblem(error(rel, line, 1, "JM001", "file is not valid UTF-8", "save the file as UTF-8")) from None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def load_document(file: Path, rel: str, kind: Kind, id_: str, journey: str | None, order: int | None) -> tuple[SourceDocument | None, list[Diagnostic]]:
+    """Load one content file. Returns (None, diagnostics) when it cannot be parsed at all."""
+    try:
+        text = read_text(file, rel)
+        if kind == "config":
+            front, body, body_line, first_line = text, "", 1, 1
+        else:
+            front, body, body_line = split_front_matter(text, rel)
+            first_line = 2
+        data, marks, key_marks, problems = parse_yaml(front, rel, first_line)
+    except YamlProblem as problem:
+        return None, [problem.diagnostic]
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        where = marks.get((), Mark(first_line, 1))
+        return None, problems + [error(rel, where.line, where.column, "JM011", "front matter must be a set of 'field: value' lines",
+                                       "write one 'name: value' per line between the '---' fences")]
+    doc = SourceDocument(rel, kind, id_, journey, order, data, marks, key_marks, body, body_line)
+    return doc, problems
+
+
+def parse_name(name: str) -> tuple[int | None, str]:
+    """'03-purchase' -> (3, 'purchase'); 'purchase' -> (None, 'purchase')."""
+    match = ORDERED_NAME.match(name)
+    assert match is not None
+    number, rest = match.groups()
+    if number is not None and rest:
+        return int(number), rest
+    return None, name
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")
+    return slug[:64] or "item"
+
+
+def _id_problem(rel: str, id_: str, what: str) -> Diagnostic:
+    return error(rel, 1, 1, "JM012", f"invalid {what} id '{id_}' in the file name",
+                 f"ids are lower-case letters, digits, '-' and '_' (at most 64); rename it, e.g. '{slugify(id_)}'")
+
+
+@dataclass
+class ContentTree:
+    """Every loadable document of a content folder, plus the problems found loading it."""
+
+    documents: list[SourceDocument]
+    diagnostics: list[Diagnostic]
+    assets: list[str]  # non-Markdown files (images...), relative to the content folder
+    files: set[str] = field(default_factory=set)  # every file, relative to the content folder
+
+
+def classify(parts: tuple[str, ...]) -> tuple[Kind, str | None, str] | None:
+    """Map a path inside content/ to (kind, journey id, file stem), or None if it is not a content file."""
+    stem = parts[-1][:-3]
+    if len(parts) == 2 and parts[0] == "personas":
+        return "persona", None, stem
+    if len(parts) == 3 and parts[0] == "journeys" and parts[2] == "journey.md":
+        return "journey", parts[1], parts[1]
+    if len(parts) == 4 and parts[0] == "journeys" and parts[2] in ("stages", "touchpoints"):
+        return ("stage" if parts[2] == "stages" else "touchpoint"), parts[1], stem
+    return None
+
+
+def walk_content(content_dir: Path, project_root: Path) -> ContentTree:
+    """Load every Markdown file under content_dir, in sorted order; refuse symlinks that leave it."""
+    tree = ContentTree([], [], [])
+    documents, diagnostics, assets = tree.documents, tree.diagnostics, tree.assets
+    root = content_dir.resolve()
+    for file in _sorted_files(content_dir, root, project_root, diagnostics):
+        parts = file.relative_to(content_dir).parts
+        rel = _display_path(file, project_root)
+        tree.files.add("/".join(parts))
+        if not file.name.endswith(".md"):
+            assets.append("/".join(parts))
+            continue
+        where = classify(parts)
+        if where is None:
+            diagnostics.append(warning(rel, 1, 1, "JM015", "file is not part of the content model and is ignored",
+                                       "content files live in personas/, journeys/<id>/journey.md, journeys/<id>/stages/ or journeys/<id>/touchpoints/"))
+            continue
+        kind, journey, stem = where
+        order, id_ = parse_name(stem) if kind in ("stage", "touchpoint") else (None, stem)
+        bad = [(value, what) for value, what in ((journey, "journey"), (id_, kind)) if value is not None and not ID_PATTERN.match(value)]
+        if bad:
+            diagnostics.append(_id_problem(rel, bad[0][0], bad[0][1]))
+            continue
+        doc, problems = load_document(file, rel, kind, id_, journey, order)
+        diagnostics.extend(problems)
+        if doc is not None:
+            documents.append(doc)
+    return tree
+
+
+def _sorted_files(folder: Path, root: Path, project_root: Path, diagnostics: list[Diagnostic]) -> Iterator[Path]:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.name.startswith("."):
+            continue
+        if entry.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(root):
+                diagnostics.append(error(_display_path(path, project_root), 1, 1, "JM013",
+                                         "symlink points outside the content folder",
+                                         "copy the file into the content folder instead of linking to it"))
+                continue
+        if entry.is_dir():
+            yield from _sorted_files(path, root, project_root, diagnostics)
+        elif entry.is_file():
+            yield path
+
+
+def _display_path(path: Path, project_root: Path) -> str:
+    try:
+        return path.relative_to(project_root).as_posix()
+    except ValueError:
+        return path.as_posix()

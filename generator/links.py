@@ -1,0 +1,48 @@
+"""Which link targets content may use, and how a relative link between content files resolves."""
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+LinkKind = Literal["external", "mailto", "anchor", "relative", "unsafe"]
+SAFE_SCHEMES = {"http", "https", "mailto"}
+_CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f]")
+
+
+def classify(href: str) -> LinkKind:
+    """Classify a link target; anything with a scheme other than http(s)/mailto is unsafe.
+
+    Browsers ignore control characters and whitespace inside a scheme (`java\\tscript:`), and
+    entity decoding happens before we see the text, so the scheme is read with those removed.
+    """
+    cleaned = _CONTROL.sub("", unicodedata.normalize("NFKC", unquote(href))).strip()
+    if cleaned.startswith("//") or cleaned.startswith("\\\\") or cleaned.startswith("/\\"):
+        return "unsafe"  # protocol-relative: leaves the site
+    scheme = urlsplit(cleaned).scheme.lower()
+    if re.match(r"^[a-z][a-z0-9+.-]*:", cleaned.lower()) and not scheme:
+        scheme = cleaned.split(":", 1)[0].lower()
+    if scheme:
+        if scheme not in SAFE_SCHEMES:
+            return "unsafe"
+        return "mailto" if scheme == "mailto" else "external"
+    if cleaned.startswith("#"):
+        return "anchor"
+    return "relative"
+
+
+def resolve_relative(base_file: str, href: str) -> tuple[str | None, str]:
+    """Resolve `href` written in content file `base_file` (both relative to the content folder).
+
+    Returns (target path or None when it leaves the content folder, '#fragment' or '').
+    """
+    path, _, fragment = href.partition("#")
+    path = unquote(path.split("?", 1)[0])
+    if path.startswith("/"):
+        return None, fragment
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(base_file), path)) if path else base_file
+    if joined == ".." or joined.startswith("../"):
+        return None, fragment
+    return joined, ("#" + fragment if fragment else "")

@@ -1,0 +1,95 @@
+"""Markdown bodies -> safe HTML (markdown-it-py, raw HTML off), and the links a body contains."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Iterator
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+
+from .content import slugify
+from .links import classify
+
+# content-relative target path + '#fragment' -> URL for the page being rendered, or None if unknown
+LinkResolver = Callable[[str, str], "str | None"]
+
+
+@dataclass(frozen=True)
+class BodyLink:
+    href: str
+    line: int  # 0-based line within the body
+    column: int  # 1-based
+
+
+def _heading_slug(text: str) -> str:
+    return slugify(text)
+
+
+@lru_cache(maxsize=1)
+def _renderer() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+    md.validateLink = lambda url: classify(url) != "unsafe"  # type: ignore[method-assign]
+    md.use(anchors_plugin, min_level=2, max_level=4, slug_func=_heading_slug, permalink=True,
+           permalinkSymbol="¶", permalinkBefore=False)
+    md.add_render_rule("link_open", _render_link_open)
+    md.add_render_rule("image", _render_image)
+    return md
+
+
+@lru_cache(maxsize=1)
+def _scanner() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md.validateLink = lambda url: True  # type: ignore[method-assign]  # see every link, to report bad ones
+    return md
+
+
+def render(body: str, source: str, resolve: LinkResolver) -> str:
+    """Render a body written in content file `source` (relative to the content folder)."""
+    return _renderer().render(body, {"source": source, "resolve": resolve})
+
+
+def _rewrite(token: Token, attr: str, env: dict) -> None:
+    href = str(token.attrGet(attr) or "")
+    if classify(href) == "relative":
+        resolved = env["resolve"](env["source"], href)
+        token.attrSet(attr, resolved if resolved is not None else "#")
+
+
+def _render_link_open(self, tokens: list[Token], idx: int, options, env: dict) -> str:  # type: ignore[no-untyped-def]
+    token = tokens[idx]
+    _rewrite(token, "href", env)
+    if classify(str(token.attrGet("href") or "")) == "external":
+        token.attrSet("rel", "noopener noreferrer")
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _render_image(self, tokens: list[Token], idx: int, options, env: dict) -> str:  # type: ignore[no-untyped-def]
+    token = tokens[idx]
+    _rewrite(token, "src", env)
+    token.attrSet("loading", "lazy")
+    return self.image(tokens, idx, options, env)
+
+
+def iter_links(body: str) -> Iterator[BodyLink]:
+    """Every link and image target in a body, with its position."""
+    lines = body.split("\n")
+    for block in _scanner().parse(body):
+        if block.type != "inline" or not block.children:
+            continue
+        first = block.map[0] if block.map else 0
+        for child in block.children:
+            attr = "href" if child.type == "link_open" else "src" if child.type == "image" else None
+            if attr is None:
+                continue
+            href = str(child.attrGet(attr) or "")
+            yield _locate(href, lines, first, block.map[1] if block.map else first + 1)
+
+
+def _locate(href: str, lines: list[str], start: int, end: int) -> BodyLink:
+    for number in range(start, min(end, len(lines))):
+        column = lines[number].find(href)
+        if column >= 0:
+            return BodyLink(href, number, column + 1)
+    return BodyLink(href, start, 1)

@@ -1,0 +1,89 @@
+"""Write a built site atomically: into a temporary folder beside site_dir, then swap it in.
+
+Safety rules: site_dir may not be, contain or lie inside the content folder, the theme, the project
+root, the home folder or /; a non-empty site_dir is replaced only if it carries our marker file (so we
+never delete a folder we did not create); files hosts need (CNAME, .nojekyll, _headers, keep_files)
+are carried over into the new build.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from .diagnostics import DiagnosticError, error
+
+MARKER = ".journeymap-site"
+MARKER_TEXT = "This folder was written by journeymap build; the next build replaces it.\n"
+ALWAYS_KEPT = ("CNAME", ".nojekyll", "_headers", "_redirects")
+
+
+def check_site_dir(site_dir: Path, project_root: Path, sources: Mapping[str, Path]) -> None:
+    """Refuse a site_dir that is, contains or lies inside a source folder (content, theme), or that is
+    or contains the project root, the home folder or / (resolved paths, not string prefixes)."""
+    target = site_dir.resolve()
+    outer = {"/": Path("/"), "the home folder": Path.home(), "the project root": project_root}
+    for name, path in {**outer, **sources}.items():
+        path = path.resolve()
+        inside = name in sources and target.is_relative_to(path)
+        if path.is_relative_to(target) or inside:
+            raise DiagnosticError([error("site_config.yml", 1, 1, "JM120",
+                                         f"site_dir '{site_dir}' is, contains or lies inside {name} ({path})",
+                                         "choose a separate output folder such as 'site'")])
+    if target.exists() and not target.is_dir():
+        raise DiagnosticError([error("site_config.yml", 1, 1, "JM120", f"site_dir '{site_dir}' exists and is not a folder",
+                                     "choose a folder name for the output")])
+    if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
+        raise DiagnosticError([error("site_config.yml", 1, 1, "JM120",
+                                     f"site_dir '{site_dir}' is not empty and was not written by journeymap",
+                                     f"choose an empty or new folder; journeymap replaces only folders holding its {MARKER} marker")])
+
+
+def write_site(site_dir: Path, files: Mapping[str, bytes], copies: Mapping[str, Path], keep: Iterable[str] = ()) -> None:
+    """Write `files` (relative path -> bytes) and `copies` (relative path -> source file) as site_dir.
+
+    Everything is written to a sibling temporary folder first; only a complete build is swapped in.
+    """
+    target = site_dir.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+    try:
+        for rel, data in sorted(files.items()):
+            _safe_path(staging, rel).write_bytes(data)
+        for rel, source in sorted(copies.items()):
+            shutil.copyfile(source, _safe_path(staging, rel))
+        for name in sorted(set(ALWAYS_KEPT) | set(keep)):
+            kept = target / name
+            if kept.is_file() and not (staging / name).exists():
+                shutil.copy2(kept, _safe_path(staging, name))
+        (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        _swap(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _safe_path(root: Path, rel: str) -> Path:
+    """root/rel, refusing any path that would leave root; creates the parent folders."""
+    path = (root / rel).resolve()
+    if not path.is_relative_to(root.resolve()) or path == root.resolve():
+        raise ValueError(f"refusing to write outside the site folder: {rel!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _swap(staging: Path, target: Path) -> None:
+    """Replace target with staging; the old build is removed only after the new one is in place."""
+    if not target.exists():
+        os.replace(staging, target)
+        return
+    old = target.parent / f".{target.name}.old-{os.getpid()}"
+    os.replace(target, old)
+    try:
+        os.replace(staging, target)
+    except BaseException:
+        os.replace(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
