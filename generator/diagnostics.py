@@ -30,6 +30,7 @@ CODES: dict[str, str] = {
     "JM013": "symlink pointing outside the content folder",
     "JM014": "site_config.yml missing",
     "JM015": "file outside the content model (ignored)",
+    "JM016": "content folder missing",
     # Schema
     "JM101": "unknown field",
     "JM102": "required field missing",

@@ -233,7 +233,11 @@ def load_site(root: Path) -> tuple[Site | None, list[Diagnostic]]:
         return None, diagnostics
     config_ok = config is not None
     config = config or SiteConfig(site_name="(invalid site_config.yml)")
-    content_dir = (root / config.content_dir)
+    content_dir = root / config.content_dir
+    if not content_dir.is_dir():
+        where = config_doc.mark(("content_dir",))
+        diagnostics.append(error(CONFIG_FILE, where.line, where.column, "JM016", f"content folder '{config.content_dir}' does not exist",
+                                 "create it, or set 'content_dir:' in site_config.yml to the folder holding personas/ and journeys/"))
     tree = walk_content(content_dir, root)
     diagnostics += tree.diagnostics
     personas = _personas(tree.documents, diagnostics)

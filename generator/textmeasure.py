@@ -7,7 +7,8 @@ total up to 1/64 px and so does :func:`measure`).
 
 Characters the font lacks (CJK, emoji, scripts the font does not cover) are rendered by the
 browser with whatever fallback font the viewer has, so they get a conservative estimate per
-grapheme cluster instead (see :data:`WIDE_EM`, :data:`EMOJI_EM`, :data:`NARROW_EM`,
+grapheme cluster instead (see :data:`WIDE_EM`, :data:`EMOJI_EM`, :data:`COMPLEX_EM`,
+:data:`NARROW_EM`,
 :data:`FALLBACK_MARGIN`).
 
 Nothing is loaded at import time: fonts are opened on first use and cached.
@@ -31,6 +32,7 @@ __all__ = [
     "FONT_FAMILY",
     "EMOJI_EM",
     "WIDE_EM",
+    "COMPLEX_EM",
     "NARROW_EM",
     "FALLBACK_MARGIN",
     "ELLIPSIS",
@@ -54,8 +56,11 @@ WIDE_EM = 1.0
 #: Estimated width (in em) of an emoji cluster the font lacks.  Chromium with Noto Color
 #: Emoji advances 1.248 em per emoji, so 1.0 em would be too small to be conservative.
 EMOJI_EM = 1.25
-#: Estimated width (in em) of any other character the font lacks (Hebrew, Arabic, Thai,
-#: Devanagari in their usual fallback fonts are 0.4-0.6 em on average).
+#: Estimated width (in em) of a cluster of a Brahmic or South-East Asian script the font
+#: lacks (Devanagari ... Sinhala, Thai, Lao, Tibetan, Myanmar, Khmer): their clusters are wider.
+COMPLEX_EM = 0.8
+#: Estimated width (in em) of any other character the font lacks (Hebrew and Arabic in their
+#: usual fallback fonts are 0.4-0.55 em on average).
 NARROW_EM = 0.6
 #: Extra fraction added to every estimated (fallback) cluster width.
 FALLBACK_MARGIN = 0.05
@@ -73,16 +78,19 @@ _BOLD_FILES = ("Inter-Bold.otf", "Inter-Bold.ttf", "Inter-SemiBold.otf", "Inter-
 
 def _find_default_font_dir() -> Path:
     """The bundled font folder: ``journeymap.theme`` package data, else the source checkout."""
-    fallback = Path(__file__).resolve().parent.parent / "theme" / "assets" / "fonts"
+    here = Path(__file__).resolve().parent
     try:
         from importlib.resources import files
 
-        candidate = files("journeymap.theme").joinpath("assets", "fonts")
+        candidate = files("journeymap.theme").joinpath("assets").joinpath("fonts")
         if isinstance(candidate, Path) and candidate.is_dir():
             return candidate
     except Exception:  # not installed as a package, namespace quirks, zipped install...
         pass
-    return fallback
+    for fallback in (here / "theme" / "assets" / "fonts", here.parent / "theme" / "assets" / "fonts"):
+        if fallback.is_dir():
+            return fallback
+    return here.parent / "theme" / "assets" / "fonts"
 
 
 #: Folder holding the bundled map font (Inter Regular/Bold, OTF + WOFF2, OFL.txt).
@@ -297,28 +305,48 @@ def _script_items(text: str) -> list[str]:
     return items
 
 
-# Extended_Pictographic (emoji-data.txt, Unicode 15), as inclusive ranges.
+# Extended_Pictographic (emoji-data.txt, Unicode 17.0, as used by current ICU/regex), as
+# inclusive ranges.
 _EXT_PICT_RANGES: tuple[tuple[int, int], ...] = (
     (0x00A9, 0x00A9), (0x00AE, 0x00AE), (0x203C, 0x203C), (0x2049, 0x2049),
     (0x2122, 0x2122), (0x2139, 0x2139), (0x2194, 0x2199), (0x21A9, 0x21AA),
-    (0x231A, 0x231B), (0x2328, 0x2328), (0x2388, 0x2388), (0x23CF, 0x23CF),
-    (0x23E9, 0x23F3), (0x23F8, 0x23FA), (0x24C2, 0x24C2), (0x25AA, 0x25AB),
-    (0x25B6, 0x25B6), (0x25C0, 0x25C0), (0x25FB, 0x25FE), (0x2600, 0x2605),
-    (0x2607, 0x2612), (0x2614, 0x2685), (0x2690, 0x2705), (0x2708, 0x2712),
-    (0x2714, 0x2714), (0x2716, 0x2716), (0x271D, 0x271D), (0x2721, 0x2721),
-    (0x2728, 0x2728), (0x2733, 0x2734), (0x2744, 0x2744), (0x2747, 0x2747),
-    (0x274C, 0x274C), (0x274E, 0x274E), (0x2753, 0x2755), (0x2757, 0x2757),
-    (0x2763, 0x2767), (0x2795, 0x2797), (0x27A1, 0x27A1), (0x27B0, 0x27B0),
-    (0x27BF, 0x27BF), (0x2934, 0x2935), (0x2B05, 0x2B07), (0x2B1B, 0x2B1C),
-    (0x2B50, 0x2B50), (0x2B55, 0x2B55), (0x3030, 0x3030), (0x303D, 0x303D),
-    (0x3297, 0x3297), (0x3299, 0x3299), (0x1F000, 0x1F0FF), (0x1F10D, 0x1F10F),
-    (0x1F12F, 0x1F12F), (0x1F16C, 0x1F171), (0x1F17E, 0x1F17F), (0x1F18E, 0x1F18E),
-    (0x1F191, 0x1F19A), (0x1F1AD, 0x1F1E5), (0x1F201, 0x1F20F), (0x1F21A, 0x1F21A),
-    (0x1F22F, 0x1F22F), (0x1F232, 0x1F23A), (0x1F23C, 0x1F23F), (0x1F249, 0x1F3FA),
-    (0x1F400, 0x1F53D), (0x1F546, 0x1F64F), (0x1F680, 0x1F6FF), (0x1F774, 0x1F77F),
-    (0x1F7D5, 0x1F7FF), (0x1F80C, 0x1F80F), (0x1F848, 0x1F84F), (0x1F85A, 0x1F85F),
-    (0x1F888, 0x1F88F), (0x1F8AE, 0x1F8FF), (0x1F90C, 0x1F93A), (0x1F93C, 0x1F945),
-    (0x1F947, 0x1FAFF), (0x1FC00, 0x1FFFD),
+    (0x231A, 0x231B), (0x2328, 0x2328), (0x23CF, 0x23CF), (0x23E9, 0x23F3),
+    (0x23F8, 0x23FA), (0x24C2, 0x24C2), (0x25AA, 0x25AB), (0x25B6, 0x25B6),
+    (0x25C0, 0x25C0), (0x25FB, 0x25FE), (0x2600, 0x2604), (0x260E, 0x260E),
+    (0x2611, 0x2611), (0x2614, 0x2615), (0x2618, 0x2618), (0x261D, 0x261D),
+    (0x2620, 0x2620), (0x2622, 0x2623), (0x2626, 0x2626), (0x262A, 0x262A),
+    (0x262E, 0x262F), (0x2638, 0x263A), (0x2640, 0x2640), (0x2642, 0x2642),
+    (0x2648, 0x2653), (0x265F, 0x2660), (0x2663, 0x2663), (0x2665, 0x2666),
+    (0x2668, 0x2668), (0x267B, 0x267B), (0x267E, 0x267F), (0x2692, 0x2697),
+    (0x2699, 0x2699), (0x269B, 0x269C), (0x26A0, 0x26A1), (0x26A7, 0x26A7),
+    (0x26AA, 0x26AB), (0x26B0, 0x26B1), (0x26BD, 0x26BE), (0x26C4, 0x26C5),
+    (0x26C8, 0x26C8), (0x26CE, 0x26CF), (0x26D1, 0x26D1), (0x26D3, 0x26D4),
+    (0x26E9, 0x26EA), (0x26F0, 0x26F5), (0x26F7, 0x26FA), (0x26FD, 0x26FD),
+    (0x2702, 0x2702), (0x2705, 0x2705), (0x2708, 0x270D), (0x270F, 0x270F),
+    (0x2712, 0x2712), (0x2714, 0x2714), (0x2716, 0x2716), (0x271D, 0x271D),
+    (0x2721, 0x2721), (0x2728, 0x2728), (0x2733, 0x2734), (0x2744, 0x2744),
+    (0x2747, 0x2747), (0x274C, 0x274C), (0x274E, 0x274E), (0x2753, 0x2755),
+    (0x2757, 0x2757), (0x2763, 0x2764), (0x2795, 0x2797), (0x27A1, 0x27A1),
+    (0x27B0, 0x27B0), (0x27BF, 0x27BF), (0x2934, 0x2935), (0x2B05, 0x2B07),
+    (0x2B1B, 0x2B1C), (0x2B50, 0x2B50), (0x2B55, 0x2B55), (0x3030, 0x3030),
+    (0x303D, 0x303D), (0x3297, 0x3297), (0x3299, 0x3299), (0x1F004, 0x1F004),
+    (0x1F02C, 0x1F02F), (0x1F094, 0x1F09F), (0x1F0AF, 0x1F0B0), (0x1F0C0, 0x1F0C0),
+    (0x1F0CF, 0x1F0D0), (0x1F0F6, 0x1F0FF), (0x1F170, 0x1F171), (0x1F17E, 0x1F17F),
+    (0x1F18E, 0x1F18E), (0x1F191, 0x1F19A), (0x1F1AE, 0x1F1E5), (0x1F201, 0x1F20F),
+    (0x1F21A, 0x1F21A), (0x1F22F, 0x1F22F), (0x1F232, 0x1F23A), (0x1F23C, 0x1F23F),
+    (0x1F249, 0x1F25F), (0x1F266, 0x1F321), (0x1F324, 0x1F393), (0x1F396, 0x1F397),
+    (0x1F399, 0x1F39B), (0x1F39E, 0x1F3F0), (0x1F3F3, 0x1F3F5), (0x1F3F7, 0x1F3FA),
+    (0x1F400, 0x1F4FD), (0x1F4FF, 0x1F53D), (0x1F549, 0x1F54E), (0x1F550, 0x1F567),
+    (0x1F56F, 0x1F570), (0x1F573, 0x1F57A), (0x1F587, 0x1F587), (0x1F58A, 0x1F58D),
+    (0x1F590, 0x1F590), (0x1F595, 0x1F596), (0x1F5A4, 0x1F5A5), (0x1F5A8, 0x1F5A8),
+    (0x1F5B1, 0x1F5B2), (0x1F5BC, 0x1F5BC), (0x1F5C2, 0x1F5C4), (0x1F5D1, 0x1F5D3),
+    (0x1F5DC, 0x1F5DE), (0x1F5E1, 0x1F5E1), (0x1F5E3, 0x1F5E3), (0x1F5E8, 0x1F5E8),
+    (0x1F5EF, 0x1F5EF), (0x1F5F3, 0x1F5F3), (0x1F5FA, 0x1F64F), (0x1F680, 0x1F6C5),
+    (0x1F6CB, 0x1F6D2), (0x1F6D5, 0x1F6E5), (0x1F6E9, 0x1F6E9), (0x1F6EB, 0x1F6F0),
+    (0x1F6F3, 0x1F6FF), (0x1F7DA, 0x1F7FF), (0x1F80C, 0x1F80F), (0x1F848, 0x1F84F),
+    (0x1F85A, 0x1F85F), (0x1F888, 0x1F88F), (0x1F8AE, 0x1F8AF), (0x1F8BC, 0x1F8BF),
+    (0x1F8C2, 0x1F8CF), (0x1F8D9, 0x1F8FF), (0x1F90C, 0x1F93A), (0x1F93C, 0x1F945),
+    (0x1F947, 0x1F9FF), (0x1FA58, 0x1FA5F), (0x1FA6E, 0x1FAFF), (0x1FC00, 0x1FFFD),
 )
 _EXT_PICT_STARTS = [r[0] for r in _EXT_PICT_RANGES]
 
@@ -352,6 +380,18 @@ _PREPEND_CPS = frozenset(
      0x0D4E, 0x110BD, 0x110CD, 0x111C2, 0x111C3, 0x1193F, 0x11941, 0x11A3A, 0x11A84, 0x11A85,
      0x11A86, 0x11A87, 0x11A88, 0x11A89, 0x11D46]
 )
+# Spacing marks (Mc) that are nevertheless not SpacingMark (Myanmar, Tai Tham, ...).
+_MC_NOT_SPACINGMARK = frozenset(
+    [0x102B, 0x102C, 0x1038, 0x1062, 0x1063, 0x1064, 0x1067, 0x1068, 0x1069, 0x106A, 0x106B,
+     0x106C, 0x106D, 0x1083, 0x1087, 0x1088, 0x1089, 0x108A, 0x108B, 0x108C, 0x108F, 0x109A,
+     0x109B, 0x109C, 0x1A61, 0x1A63, 0x1A64, 0xAA7B, 0xAA7D, 0x11720, 0x11721]
+)
+# Spacing marks (Mc) with Other_Grapheme_Extend: Extend, not SpacingMark.
+_MC_EXTEND = frozenset(
+    [0x09BE, 0x09D7, 0x0B3E, 0x0B57, 0x0BBE, 0x0BD7, 0x0CC2, 0x0CD5, 0x0CD6, 0x0D3E, 0x0D57,
+     0x0DCF, 0x0DDF, 0x1B35, 0x302E, 0x302F, 0x1133E, 0x11357, 0x114B0, 0x114BD, 0x115AF,
+     0x11930, 0x1D165, 0x1D16E, 0x1D16F, 0x1D170, 0x1D171, 0x1D172]
+)
 _gcb_cache: dict[str, int] = {}
 
 
@@ -383,6 +423,12 @@ def _gcb(ch: str) -> int:
         prop = _EXTEND
     elif cp in _PREPEND_CPS:
         prop = _PREPEND
+    elif cp in (0x0E33, 0x0EB3):  # Thai/Lao SARA AM: Lo, but SpacingMark
+        prop = _SPACINGMARK
+    elif cp in _MC_NOT_SPACINGMARK:
+        prop = _OTHER
+    elif cp in _MC_EXTEND:
+        prop = _EXTEND
     else:
         cat = unicodedata.category(ch)
         if cat in ("Mn", "Me"):
@@ -461,6 +507,11 @@ def _is_wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
+def _is_complex_script(ch: str) -> bool:
+    cp = ord(ch)
+    return 0x0900 <= cp <= 0x109F or 0x1780 <= cp <= 0x17FF or 0xA8E0 <= cp <= 0xA8FF
+
+
 def _fallback_em(cluster: str) -> float:
     """Conservative width estimate (em) of a grapheme cluster the font cannot render."""
     if all(_is_default_ignorable(ch) for ch in cluster):
@@ -469,6 +520,8 @@ def _fallback_em(cluster: str) -> float:
         base = EMOJI_EM
     elif _is_wide(cluster[0]):
         base = WIDE_EM
+    elif _is_complex_script(cluster[0]):
+        base = COMPLEX_EM
     else:
         base = NARROW_EM
     return base * (1.0 + FALLBACK_MARGIN)
@@ -482,7 +535,15 @@ _CACHE_LIMIT = 500_000
 # Key: (text, bold, font) -> width in em.  Widths scale linearly with the font size (no
 # hinting in Chromium's SVG text), so one entry serves every size.
 _cache: dict[tuple[str, bool, Path | None], float] = {}
-_CONTROL_WS = re.compile(r"[\t\n\r\f\v]")
+_COLLAPSIBLE_WS = re.compile(r"[ \t\n\r\f]+")
+
+
+def _collapse_whitespace(text: str) -> str:
+    """What SVG/CSS default white-space processing leaves of a text: runs of spaces, tabs and
+    line breaks become one space, leading and trailing ones disappear (NBSP is kept)."""
+    if "  " in text or text[:1] == " " or text[-1:] == " " or not text.isprintable():
+        return _COLLAPSIBLE_WS.sub(" ", text).strip(" ")
+    return text
 
 
 def clear_cache() -> None:
@@ -493,17 +554,17 @@ def clear_cache() -> None:
 def measure(text: str, size: float, bold: bool = False, font: Path | None = None) -> float:
     """Advance width of ``text`` in px at ``size`` px, as Chromium's getComputedTextLength.
 
-    The text is measured as one line exactly as given (spaces are not collapsed; tabs and
-    line breaks count as spaces).  The result is rounded up to 1/64 px like Chromium's.
-    Characters missing from the font get conservative estimates (see module docs).
+    The text is measured as one line the way an SVG ``<text>`` with default white-space
+    handling shows it: runs of spaces/tabs/line breaks count as one space and leading or
+    trailing ones are ignored (as in Chromium).  The result is rounded up to 1/64 px like
+    Chromium's.  Characters missing from the font get conservative estimates (see module docs).
     """
     key = (text, bold, font)
     em = _cache.get(key)
     if em is None:
         if len(_cache) >= _CACHE_LIMIT:
             _cache.clear()
-        source = _CONTROL_WS.sub(" ", text) if not text.isprintable() else text
-        em = font_metrics(bold, font).width_em(source)
+        em = font_metrics(bold, font).width_em(_collapse_whitespace(text))
         _cache[key] = em
     return math.ceil(em * size * 64.0 - 1e-6) / 64.0
 
