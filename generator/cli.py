@@ -1,7 +1,6 @@
 """The `journeymap` command line. Exit codes: 0 clean, 1 content errors, 2 usage or internal errors."""
 from __future__ import annotations
 
-import json
 import sys
 import traceback
 from pathlib import Path
@@ -43,44 +42,13 @@ def main() -> None:
 # --- output of diagnostics ------------------------------------------------------------------------
 
 
-def format_text(diagnostic: Diagnostic, root: Path) -> str:
-    """Compiler style: file:line:col: severity CODE message, the source line, a caret, the hint."""
-    head = f"{diagnostic.file}:{diagnostic.line}:{diagnostic.column}: {diagnostic.severity.value} {diagnostic.code} {diagnostic.message}"
-    lines = [head]
-    source = _source_line(root / diagnostic.file, diagnostic.line)
-    if source is not None:
-        lines.append(f"    {source}")
-        lines.append("    " + " " * (max(diagnostic.column, 1) - 1) + "^")
-    if diagnostic.hint:
-        lines.append(f"    hint: {diagnostic.hint}")
-    return "\n".join(lines)
-
-
-def _source_line(path: Path, line: int) -> str | None:
-    try:
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            for number, text in enumerate(handle, 1):
-                if number == line:
-                    shown = text.rstrip("\n").replace("\t", "→")
-                    return shown if len(shown) <= 200 else shown[:200] + "…"
-    except OSError:
-        return None
-    return None
-
-
 def print_diagnostics(diagnostics: list[Diagnostic], root: Path, fmt: str = "text") -> None:
-    if fmt == "json":
-        errors = sum(d.is_error for d in diagnostics)
-        report = {"version": 1, "errors": errors, "warnings": len(diagnostics) - errors,
-                  "diagnostics": [d.to_dict() for d in diagnostics]}
-        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
-        return
-    for diagnostic in diagnostics:
-        click.echo(format_text(diagnostic, root), err=True)
-    errors = sum(d.is_error for d in diagnostics)
-    warnings = len(diagnostics) - errors
-    if diagnostics:
-        click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+    """Text goes to stderr like a compiler's; machine formats go to stdout."""
+    from .report import render
+
+    output = render(diagnostics, root, fmt)
+    if output:
+        click.echo(output, err=fmt == "text")
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -99,8 +67,8 @@ def _internal_error(exc: BaseException) -> NoReturn:
 @main.command()
 @_project_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people; json for tools (stable, see docs/cli.md).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif"]), default="text", show_default=True,
+              help="text for people; json (stable, see docs/cli.md), github (workflow annotations) or sarif (SARIF 2.1.0) for tools.")
 def validate(project: Path, strict: bool, fmt: str) -> None:
     """Check every content file and site_config.yml; print every problem at once.
 
@@ -114,8 +82,6 @@ def validate(project: Path, strict: bool, fmt: str) -> None:
         _internal_error(exc)
     print_diagnostics(diagnostics, project.resolve(), fmt)
     failing = [d for d in diagnostics if d.is_error or strict]
-    if fmt == "text" and not diagnostics:
-        click.echo("No problems found.", err=True)
     sys.exit(EXIT_CONTENT if failing else EXIT_OK)
 
 

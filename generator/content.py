@@ -218,11 +218,15 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, path: str, first_line: int, te
 
 def read_text(file: Path, rel: str) -> str:
     """Read a UTF-8 file within the size cap, normalising newlines; raise YamlProblem otherwise."""
-    size = file.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise YamlProblem(error(rel, 1, 1, "JM009", f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit",
-                                "split the content or move large data out of the file"))
-    raw = file.read_bytes()
+    try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise YamlProblem(error(rel, 1, 1, "JM009", f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit",
+                                    "split the content or move large data out of the file"))
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise YamlProblem(error(rel, 1, 1, "JM001", f"file cannot be read: {exc.strerror or exc}",
+                                "check that the file exists and is readable")) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -325,25 +329,36 @@ def walk_content(content_dir: Path, project_root: Path) -> ContentTree:
     return tree
 
 
-def _sorted_files(folder: Path, root: Path, project_root: Path, diagnostics: list[Diagnostic]) -> Iterator[Path]:
+def _sorted_files(folder: Path, root: Path, project_root: Path, diagnostics: list[Diagnostic],
+                  ancestors: frozenset[str] = frozenset()) -> Iterator[Path]:
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
         return
+    ancestors = ancestors | {os.path.realpath(folder)}  # real folders on the way down: a link back is a loop
     for entry in entries:
         path = Path(entry.path)
         if entry.name.startswith("."):
             continue
-        if entry.is_symlink():
-            target = path.resolve()
-            if not target.is_relative_to(root):
-                diagnostics.append(error(_display_path(path, project_root), 1, 1, "JM013",
-                                         "symlink points outside the content folder",
-                                         "copy the file into the content folder instead of linking to it"))
-                continue
-        if entry.is_dir():
-            yield from _sorted_files(path, root, project_root, diagnostics)
-        elif entry.is_file():
+        try:
+            if entry.is_symlink():
+                target = Path(os.path.realpath(path))  # never raises on loops, unlike Path.resolve() on 3.11
+                if not target.is_relative_to(root):
+                    diagnostics.append(error(_display_path(path, project_root), 1, 1, "JM013",
+                                             "symlink points outside the content folder",
+                                             "copy the file into the content folder instead of linking to it"))
+                    continue
+                if str(target) in ancestors:
+                    raise OSError("symlink loop")
+            is_dir, is_file = entry.is_dir(), entry.is_file()
+        except OSError:  # a symlink loop, or an entry we may not stat
+            diagnostics.append(error(_display_path(path, project_root), 1, 1, "JM001",
+                                     "file cannot be read (a symlink loop or no permission)",
+                                     "remove the link or fix the file's permissions"))
+            continue
+        if is_dir:
+            yield from _sorted_files(path, root, project_root, diagnostics, ancestors)
+        elif is_file:
             yield path
 
 

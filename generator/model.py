@@ -146,10 +146,11 @@ def _schema_diagnostic(doc: SourceDocument, model: type[BaseModel], err: Any) ->
                      f"allowed fields here: {', '.join(sorted(allowed))}; free-form data goes under 'extra:'")
     if kind == "missing":
         missing = err["loc"][-1]
-        where = doc.mark(path) if path else Mark(1, 1)
-        parent = f" in '{dotted}'" if path else ""
+        owner = path[:-1] if path and path[-1] == missing else path  # _data_path keeps the missing key itself
+        where = doc.mark(owner) if owner else doc.marks.get((), Mark(1, 1))
+        parent = f" in '{'.'.join(str(part) for part in owner)}'" if owner else ""
         return error(doc.path, where.line, where.column, "JM102", f"required field '{missing}' is missing{parent}",
-                     f"add a line '{missing}: ...'" + _describe(model, path + (missing,)))
+                     f"add a line '{missing}: ...'" + _describe(model, owner + (missing,)))
     where = doc.mark(path)
     message = err["msg"].removeprefix("Value error, ")
     return error(doc.path, where.line, where.column, "JM103", f"invalid value for '{dotted}': {message}",

@@ -8,8 +8,8 @@ total up to 1/64 px and so does :func:`measure`).
 Characters the font lacks (CJK, emoji, scripts the font does not cover) are rendered by the
 browser with whatever fallback font the viewer has, so they get a conservative estimate per
 grapheme cluster instead (see :data:`WIDE_EM`, :data:`EMOJI_EM`, :data:`COMPLEX_EM`,
-:data:`NARROW_EM`,
-:data:`FALLBACK_MARGIN`).
+:data:`NARROW_EM` and :data:`FALLBACK_MARGIN`).  A viewer with no font at all for a script
+sees 1-em "tofu" boxes per character, which these estimates do not try to cover.
 
 Nothing is loaded at import time: fonts are opened on first use and cached.
 """

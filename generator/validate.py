@@ -96,7 +96,8 @@ def _stage(site: Site, journey: Journey, stage: Stage) -> list[Diagnostic]:
                               _vocabulary_hint("phases", phases)))
     if stage.meta.emotion is not None:
         found += _emotion(site, journey, stage.source, stage.meta.emotion)
-    if not stage.touchpoints:
+    if not stage.touchpoints and not journey.unplaced and not journey.broken_ids:
+        # (a touchpoint that failed to load or names a misspelled stage is already an error; wait for its fix)
         found.append(warning(stage.source.path, 1, 1, "JM201", f"stage '{stage.id}' has no touchpoints",
                              f"add a touchpoint with 'stage: {stage.id}', or remove the stage"))
     return found

@@ -1,0 +1,111 @@
+"""The site's URL scheme: where each page lives, and the relative link from one page to another.
+
+Every page has a *key*: a folder-style path with a trailing slash (``journeys/x/``; the home page is
+``""``) or a plain file path (``404.html``, ``journeys/x/map.svg``, ``assets/site.css``). A page key
+with a slash is written as ``<key>index.html``. Links between pages are always relative, so one build
+works at a domain root, under a sub-path and opened from disk:
+
+- ``use_directory_urls: true``  links to ``../touchpoints/pays/``
+- ``use_directory_urls: false`` links to ``../touchpoints/pays/index.html`` (what file:// needs)
+
+The scheme (stable permalinks; ids come from content ids):
+
+    ""                                   home
+    journeys/<journey>/                  journey (map, narrative, stages, table, pain points...)
+    journeys/<journey>/map.svg           the journey's map as a standalone SVG file
+    journeys/<journey>/stages/<stage>/   stage
+    journeys/<journey>/touchpoints/<tp>/ touchpoint
+    personas/  personas/<persona>/       personas
+    compare/<journey>/                   current vs future comparison
+    pain-points/ opportunities/ teams/   cross-journey indexes
+    search/  404.html  sitemap.xml
+"""
+from __future__ import annotations
+
+import posixpath
+from urllib.parse import quote
+
+HOME = ""
+PERSONAS = "personas/"
+PAIN_POINTS = "pain-points/"
+OPPORTUNITIES = "opportunities/"
+TEAMS = "teams/"
+SEARCH = "search/"
+NOT_FOUND = "404.html"
+SITEMAP = "sitemap.xml"
+
+
+def journey(journey_id: str) -> str:
+    return f"journeys/{journey_id}/"
+
+
+def journey_map(journey_id: str) -> str:
+    return f"journeys/{journey_id}/map.svg"
+
+
+def stage(journey_id: str, stage_id: str) -> str:
+    return f"journeys/{journey_id}/stages/{stage_id}/"
+
+
+def touchpoint(journey_id: str, touchpoint_id: str) -> str:
+    return f"journeys/{journey_id}/touchpoints/{touchpoint_id}/"
+
+
+def persona(persona_id: str) -> str:
+    return f"personas/{persona_id}/"
+
+
+def compare(journey_id: str) -> str:
+    return f"compare/{journey_id}/"
+
+
+def media(content_path: str) -> str:
+    """Where a non-Markdown content file (an image...) is copied: media/<path inside content/>."""
+    return f"media/{content_path}"
+
+
+def is_page(key: str) -> bool:
+    """Folder-style keys (and the home page) are pages written as <key>index.html."""
+    return key == HOME or key.endswith("/")
+
+
+def output_file(key: str) -> str:
+    """The file a key is written to, relative to site_dir."""
+    return key + "index.html" if is_page(key) else key
+
+
+class UrlScheme:
+    """Relative links between pages, following `use_directory_urls`."""
+
+    def __init__(self, use_directory_urls: bool = True):
+        self.use_directory_urls = use_directory_urls
+
+    def href(self, key: str) -> str:
+        """The path a link names for `key` (relative to the site root, no leading slash)."""
+        if is_page(key) and self.use_directory_urls:
+            return key
+        return output_file(key)
+
+    def relative(self, from_key: str, to_key: str, fragment: str = "") -> str:
+        """The relative URL of `to_key` as linked from the page `from_key` (fragment without '#')."""
+        base = posixpath.dirname(output_file(from_key))
+        target = self.href(to_key)
+        if target == "":
+            path = posixpath.relpath(".", base or ".")
+            path = "./" if path == "." else path + "/"
+        elif target.endswith("/"):
+            path = posixpath.relpath(target.rstrip("/"), base or ".")
+            path = "./" if path == "." else path + "/"
+        else:
+            path = posixpath.relpath(target, base or ".")
+        path = quote(path, safe="/._-~")
+        return path + ("#" + quote(fragment, safe="-_.~") if fragment else "")
+
+    def root(self, from_key: str) -> str:
+        """The relative path from a page to the site root folder ('', '../', '../../'...)."""
+        depth = output_file(from_key).count("/")
+        return "../" * depth
+
+    def absolute(self, site_url: str, key: str) -> str:
+        """The published URL of `key` under `site_url` (sitemap, canonical links)."""
+        return site_url.rstrip("/") + "/" + quote(self.href(key), safe="/._-~")
