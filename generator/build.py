@@ -34,7 +34,7 @@ def build(root: Path, site_dir: Path | None = None, include_drafts: bool = False
 
 
 def _sources(site: Site) -> dict[str, Path]:
-    from .theme import theme_dirs
+    from .themes import theme_dirs
 
     sources = {"the content folder": site.content_dir}
     for index, folder in enumerate(theme_dirs(site)):

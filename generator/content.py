@@ -107,8 +107,16 @@ class _TreeBuilder:
 
     def build(self, events: Iterator[yaml.Event]) -> Any:
         value: Any = None
+        documents = 0
         for event in events:
             if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:  # YAML would keep only one of them: refuse to guess which
+                    where = self.mark(event)
+                    raise YamlProblem(error(
+                        self.path, where.line, where.column, "JM004", "a second YAML document starts here",
+                        "a file holds one YAML document: remove this '---' line or merge the two parts",
+                    ))
                 value = self.node(next(events), events, ())
             elif isinstance(event, yaml.StreamEndEvent):
                 break
@@ -163,6 +171,11 @@ class _TreeBuilder:
             if isinstance(key_event, yaml.MappingEndEvent):
                 return result
             where = self.mark(key_event)
+            if isinstance(key_event, yaml.AliasEvent):
+                raise YamlProblem(error(
+                    self.path, where.line, where.column, "JM008", f"YAML alias '*{key_event.anchor}' is not allowed",
+                    "write the value out in full; anchors and aliases are not supported",
+                ))
             if not isinstance(key_event, yaml.ScalarEvent):
                 raise YamlProblem(error(
                     self.path, where.line, where.column, "JM004", "a mapping key must be a plain name",
@@ -285,6 +298,7 @@ class ContentTree:
     diagnostics: list[Diagnostic]
     assets: list[str]  # non-Markdown files (images...), relative to the content folder
     files: set[str] = field(default_factory=set)  # every file, relative to the content folder
+    failed: list[tuple[Kind, str | None, str]] = field(default_factory=list)  # (kind, journey, id) of files that did not parse
 
 
 def classify(parts: tuple[str, ...]) -> tuple[Kind, str | None, str] | None:
@@ -321,11 +335,14 @@ def walk_content(content_dir: Path, project_root: Path) -> ContentTree:
         bad = [(value, what) for value, what in ((journey, "journey"), (id_, kind)) if value is not None and not ID_PATTERN.match(value)]
         if bad:
             diagnostics.append(_id_problem(rel, bad[0][0], bad[0][1]))
+            tree.failed.append((kind, journey, id_))
             continue
         doc, problems = load_document(file, rel, kind, id_, journey, order)
         diagnostics.extend(problems)
         if doc is not None:
             documents.append(doc)
+        else:
+            tree.failed.append((kind, journey, id_))
     return tree
 
 

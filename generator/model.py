@@ -5,6 +5,7 @@ rules (references, scales, review dates) belong to validate.py.
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, TypeVar, get_args, get_origin
@@ -108,6 +109,7 @@ class Site:
     assets: list[str] = field(default_factory=list)  # non-Markdown files, relative to content_dir
     content_files: set[str] = field(default_factory=set)  # every .md file, relative to content_dir
     config_ok: bool = True
+    broken: set[tuple[str, str]] = field(default_factory=set)  # (kind, id) of personas and journeys whose files failed
 
     def published(self, include_drafts: bool = False) -> list[Journey]:
         """The journeys a build publishes, in id order."""
@@ -123,7 +125,12 @@ def validate_meta(doc: SourceDocument, model: type[M]) -> tuple[M | None, list[D
         return model.model_validate(doc.data), []
     except ValidationError as exc:
         errors = exc.errors()
-    diagnostics = [_schema_diagnostic(doc, model, err) for err in errors]
+    # A misspelt required key is one mistake: report the unknown key (with its did-you-mean), not also the missing one.
+    misspelt = {path[:-1] + (close[0],) for err in errors if err["type"] == "extra_forbidden"
+                for path in [_data_path(doc.data, err["loc"])] if path
+                for close in [difflib.get_close_matches(str(path[-1]), sorted(_fields_at(model, path[:-1])), n=1, cutoff=0.6)] if close}
+    diagnostics = [_schema_diagnostic(doc, model, err) for err in errors
+                   if not (err["type"] == "missing" and _data_path(doc.data, err["loc"]) in misspelt)]
     # Keep going without the bad top-level fields, so reference checks still see the rest of the file.
     bad = {err["loc"][0] for err in errors if err["loc"]}
     if any(key in model.model_fields and model.model_fields[key].is_required() for key in bad):
@@ -143,7 +150,7 @@ def _schema_diagnostic(doc: SourceDocument, model: type[BaseModel], err: Any) ->
         allowed = _fields_at(model, path[:-1])
         return error(doc.path, where.line, where.column, "JM101",
                      f"unknown field '{path[-1]}'{did_you_mean(str(path[-1]), allowed)}",
-                     f"allowed fields here: {', '.join(sorted(allowed))}; free-form data goes under 'extra:'")
+                     f"allowed fields here: {', '.join(sorted(allowed))}" + ("; free-form data goes under 'extra:'" if "extra" in allowed else ""))
     if kind == "missing":
         missing = err["loc"][-1]
         owner = path[:-1] if path and path[-1] == missing else path  # _data_path keeps the missing key itself
@@ -218,7 +225,7 @@ def load_config(root: Path) -> tuple[SiteConfig | None, SourceDocument | None, l
     path = root / CONFIG_FILE
     if not path.is_file():
         return None, None, [error(CONFIG_FILE, 1, 1, "JM014", f"no {CONFIG_FILE} in {root}",
-                                  "run journeymap in the folder holding site_config.yml, pass --config, or create a site with 'journeymap new DIR'")]
+                                  "run journeymap in the folder holding site_config.yml, pass --project DIR, or create a site with 'journeymap new DIR'")]
     doc, problems = load_document(path, CONFIG_FILE, "config", "site_config", None, None)
     if doc is None:
         return None, None, problems
@@ -232,7 +239,9 @@ def load_site(root: Path) -> tuple[Site | None, list[Diagnostic]]:
     config, config_doc, diagnostics = load_config(root)
     if config_doc is None:
         return None, diagnostics
-    config_ok = config is not None
+    # A bad value drops its whole field (a vocabulary, a scale): checking references against what is left
+    # would only report follow-up errors, so cross-file checks wait until the config is fixed.
+    config_ok = config is not None and not any(d.code in ("JM102", "JM103") for d in diagnostics)
     config = config or SiteConfig(site_name="(invalid site_config.yml)")
     content_dir = root / config.content_dir
     if not content_dir.is_dir():
@@ -242,8 +251,12 @@ def load_site(root: Path) -> tuple[Site | None, list[Diagnostic]]:
     tree = walk_content(content_dir, root)
     diagnostics += tree.diagnostics
     personas = _personas(tree.documents, diagnostics)
-    journeys = _journeys(tree.documents, config, diagnostics)
+    journeys = _journeys(tree.documents, config, diagnostics, tree.failed)
     site = Site(root, config, config_doc, journeys, personas, content_dir, tree.assets, tree.files, config_ok)
+    # Files that failed are already reported: remember their ids so references to them do not cascade.
+    site.broken = {(kind, id_) for kind, _, id_ in tree.failed if kind in ("persona", "journey")}
+    site.broken |= {(doc.kind, doc.id) for doc in tree.documents if doc.kind == "persona" and doc.id not in personas}
+    site.broken |= {("journey", doc.journey) for doc in tree.documents if doc.journey and doc.journey not in journeys}
     return site, diagnostics
 
 
@@ -259,21 +272,29 @@ def _personas(documents: list[SourceDocument], diagnostics: list[Diagnostic]) ->
     return dict(sorted(personas.items()))
 
 
-def _journeys(documents: list[SourceDocument], config: SiteConfig, diagnostics: list[Diagnostic]) -> dict[str, Journey]:
+def _journeys(documents: list[SourceDocument], config: SiteConfig, diagnostics: list[Diagnostic],
+              failed: Iterable[tuple[str, str | None, str]] = ()) -> dict[str, Journey]:
     by_journey: dict[str, list[SourceDocument]] = {}
     for doc in documents:
         if doc.journey is not None:
             by_journey.setdefault(doc.journey, []).append(doc)
+    failed_ids: dict[str, set[tuple[str, str]]] = {}
+    for kind, journey_id, id_ in failed:
+        if journey_id is not None:
+            failed_ids.setdefault(journey_id, set()).add((kind, id_))
     journeys: dict[str, Journey] = {}
     for journey_id in sorted(by_journey):
-        journey = _journey(journey_id, by_journey[journey_id], config, diagnostics)
+        journey = _journey(journey_id, by_journey[journey_id], config, diagnostics, failed_ids.get(journey_id, set()))
         if journey is not None:
             journeys[journey_id] = journey
     return journeys
 
 
-def _journey(journey_id: str, docs: list[SourceDocument], config: SiteConfig, diagnostics: list[Diagnostic]) -> Journey | None:
+def _journey(journey_id: str, docs: list[SourceDocument], config: SiteConfig, diagnostics: list[Diagnostic],
+             failed: set[tuple[str, str]] = set()) -> Journey | None:  # noqa: B006 - never mutated
     head = next((doc for doc in docs if doc.kind == "journey"), None)
+    if head is None and ("journey", journey_id) in failed:
+        return None  # journey.md did not parse; that error is reported already
     if head is None:
         first = docs[0]
         diagnostics.append(error(first.path, 1, 1, "JM102", f"journey folder '{journey_id}' has no journey.md",
@@ -284,14 +305,16 @@ def _journey(journey_id: str, docs: list[SourceDocument], config: SiteConfig, di
     if meta is None:
         return None
     journey = Journey(journey_id, meta, head, lanes=list(meta.lanes or config.lanes))
+    journey.broken_ids = {id_ for kind, id_ in failed if kind in ("stage", "touchpoint")}
     stages = _unique(journey, [d for d in docs if d.kind == "stage"], StageMeta, diagnostics)
     touchpoints = _unique(journey, [d for d in docs if d.kind == "touchpoint"], TouchpointMeta, diagnostics)
     journey.stages = [Stage(doc.id, journey_id, meta_, doc) for doc, meta_ in
-                      _ordered(stages, meta.stages, head, ("stages",), "stage", diagnostics)]
+                      _ordered(stages, meta.stages, head, ("stages",), "stage", diagnostics, journey.broken_ids)]
     for stage in journey.stages:
         members = [(doc, m) for doc, m in touchpoints if m.stage == stage.id]
         stage.touchpoints = [Touchpoint(doc.id, journey_id, m, doc) for doc, m in
-                             _ordered(members, stage.meta.touchpoints, stage.source, ("touchpoints",), "touchpoint", diagnostics)]
+                             _ordered(members, stage.meta.touchpoints, stage.source, ("touchpoints",), "touchpoint", diagnostics,
+                                      journey.broken_ids)]
     known = {stage.id for stage in journey.stages}
     journey.unplaced = [Touchpoint(doc.id, journey_id, m, doc) for doc, m in touchpoints if m.stage not in known]
     return journey
@@ -317,7 +340,7 @@ def _unique(journey: Journey, docs: list[SourceDocument], model: type[M], diagno
 
 
 def _ordered(items: list[tuple[SourceDocument, M]], listed: list[str] | None, owner: SourceDocument,
-             key: tuple[str], what: str, diagnostics: list[Diagnostic]) -> list[tuple[SourceDocument, M]]:
+             key: tuple[str], what: str, diagnostics: list[Diagnostic], broken: set[str] = set()) -> list[tuple[SourceDocument, M]]:  # noqa: B006
     """Order by NN- prefix then id, unless `listed` gives the order; mismatches are JM117."""
     by_prefix = sorted(items, key=lambda item: (item[0].order is None, item[0].order or 0, item[0].id))
     if listed is None:
@@ -326,11 +349,11 @@ def _ordered(items: list[tuple[SourceDocument, M]], listed: list[str] | None, ow
     ordered: list[tuple[SourceDocument, M]] = []
     for index, item_id in enumerate(listed):
         where = owner.mark(key + (index,))
-        if item_id not in by_id:
+        if item_id not in by_id and item_id not in broken:  # a file that failed is reported already
             diagnostics.append(error(owner.path, where.line, where.column, "JM117",
                                      f"'{key[0]}' lists unknown {what} '{item_id}'{did_you_mean(item_id, by_id)}",
                                      f"list only ids of existing {what} files, or remove the '{key[0]}:' list to order by file name"))
-        elif by_id[item_id] not in ordered:
+        elif item_id in by_id and by_id[item_id] not in ordered:
             ordered.append(by_id[item_id])
     for doc, meta in by_prefix:
         if (doc, meta) not in ordered:

@@ -80,11 +80,21 @@ def _find_default_font_dir() -> Path:
     """The bundled font folder: ``journeymap.theme`` package data, else the source checkout."""
     here = Path(__file__).resolve().parent
     try:
-        from importlib.resources import files
+        from importlib.util import find_spec
 
-        candidate = files("journeymap.theme").joinpath("assets").joinpath("fonts")
-        if isinstance(candidate, Path) and candidate.is_dir():
-            return candidate
+        # Only a *package* journeymap.theme holds the assets; never import a plain module
+        # of that name (it could be slow or import this module back).
+        spec = find_spec("journeymap.theme")
+        if spec is not None and spec.submodule_search_locations is not None:
+            from importlib.resources import files
+
+            candidate = files("journeymap.theme").joinpath("assets").joinpath("fonts")
+            if isinstance(candidate, Path) and candidate.is_dir():
+                return candidate
+            for location in spec.submodule_search_locations:
+                candidate = Path(location) / "assets" / "fonts"
+                if candidate.is_dir():
+                    return candidate
     except Exception:  # not installed as a package, namespace quirks, zipped install...
         pass
     for fallback in (here / "theme" / "assets" / "fonts", here.parent / "theme" / "assets" / "fonts"):
@@ -652,7 +662,7 @@ def _paragraph_lines(paragraph: str, width: float, size: float, bold: bool,
                      font: Path | None) -> Iterator[str]:
     """Greedy line breaking of one paragraph (no hard line breaks inside)."""
     current = ""
-    for w_index, word in enumerate(_BREAK_SPACES.split(paragraph.strip())):
+    for word in _BREAK_SPACES.split(paragraph):
         if not word:
             continue
         for p_index, piece in enumerate(_word_pieces(word)):
@@ -695,9 +705,11 @@ def wrap(text: str, width: float, size: float, bold: bool = False,
     """
     if max_lines is not None and max_lines < 1:
         raise ValueError("max_lines must be at least 1")
-    paragraphs = text.replace("\r\n", "\n").replace("\r", "\n").strip().split("\n")
-    if paragraphs == [""]:
+    paragraphs = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    filled = [i for i, p in enumerate(paragraphs) if _BREAK_SPACES.sub("", p)]
+    if not filled:
         return Wrapped([], False)
+    paragraphs = paragraphs[filled[0]:filled[-1] + 1]  # drop leading/trailing blank lines
     lines: list[str] = []
     limit = None if max_lines is None else max_lines + 1
     for paragraph in paragraphs:

@@ -58,12 +58,13 @@ def _journey(site: Site, journey: Journey) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     meta, doc, config = journey.meta, journey.source, site.config
     for index, persona in enumerate(meta.personas):
-        if persona not in site.personas:
+        if persona not in site.personas and ("persona", persona) not in site.broken:
             found.append(_unknown(doc, ("personas", index), "JM105", "persona", persona, site.personas,
                                   "name a file in content/personas/ (without .md)"))
     if meta.owner and meta.owner not in config.teams:
         found.append(_unknown(doc, ("owner",), "JM107", "team", meta.owner, config.teams, _vocabulary_hint("teams", config.teams)))
-    if meta.compares_with and (meta.compares_with not in site.journeys or meta.compares_with == journey.id):
+    if meta.compares_with and ("journey", meta.compares_with) not in site.broken and (
+            meta.compares_with not in site.journeys or meta.compares_with == journey.id):
         found.append(_unknown(doc, ("compares_with",), "JM109", "journey", meta.compares_with,
                               [j for j in site.journeys if j != journey.id], "name another journey's folder under content/journeys/"))
     lane_path = ("lanes",) if meta.lanes is not None else None
@@ -152,6 +153,8 @@ def _emotion(site: Site, journey: Journey, doc: SourceDocument, emotion: int | d
 def _next(site: Site, journey: Journey, doc: SourceDocument, index: int, target: str) -> list[Diagnostic]:
     journey_id, _, touchpoint_id = target.rpartition("/")
     other = site.journeys.get(journey_id) if journey_id else journey
+    if other is None and ("journey", journey_id) in site.broken:
+        return []  # that journey's file failed to load; reported already
     if other is None:
         return [_unknown(doc, ("next", index), "JM109", "journey", journey_id, site.journeys,
                          "write 'journey-id/touchpoint-id' for a step of another journey")]
