@@ -19,6 +19,7 @@ Examples:
   journeymap build                 build the site in this folder into site/
   journeymap validate --strict     fail on warnings too (for CI)
   journeymap validate --format json
+  journeymap diff origin/main --format markdown
   journeymap new my-journeys       scaffold a new site
   journeymap schema                write the JSON Schemas into schemas/
 """
@@ -108,6 +109,21 @@ def build(project: Path, site_dir: Path | None, drafts: bool, strict: bool) -> N
 
 
 @main.command()
+@_project_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; anything wider than loopback prints a warning.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a browser.")
+def serve(project: Path, host: str, port: int, open_browser: bool) -> None:
+    """Build the site and serve it with live reload; content errors show in the page."""
+    from .serve import serve as run_serve
+
+    try:
+        run_serve(project, host=host, port=port, open_browser=open_browser)
+    except OSError as exc:
+        _fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
+
+
+@main.command()
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"), show_default=True,
               help="Folder to write the schemas into.")
 def schema(out: Path) -> None:
@@ -135,6 +151,14 @@ def new(directory: Path) -> None:
     written = scaffold(directory)
     click.echo(f"Created {len(written)} files in {directory}. Next: cd {directory} && journeymap build", err=True)
 
+
+def _register_subcommands() -> None:
+    from .diff_command import diff_command
+
+    main.add_command(diff_command)
+
+
+_register_subcommands()
 
 if __name__ == "__main__":
     main()

@@ -55,6 +55,14 @@ CODES: dict[str, str] = {
     # Config and output
     "JM120": "unsafe site_dir",
     "JM121": "theme problem",
+    # Import (journeymap import csv|mermaid)
+    "JM130": "unknown or duplicate column in a spreadsheet",
+    "JM131": "required spreadsheet column missing (or no rows)",
+    "JM132": "invalid spreadsheet cell value",
+    "JM133": "duplicate touchpoint id in a spreadsheet",
+    "JM134": "journey already exists (import without --force)",
+    "JM135": "invalid Mermaid journey syntax",
+    "JM136": "Mermaid score outside 1..5",
     # Warnings
     "JM201": "stage has no touchpoints",
     "JM202": "touchpoint not reviewed within the review period",

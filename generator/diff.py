@@ -21,7 +21,7 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from .diagnostics import Diagnostic, sort_diagnostics
 from .model import CONFIG_FILE, Journey, Persona, Site, Stage, Touchpoint, load_config, load_site
@@ -311,7 +311,7 @@ class JourneyDiff:
         return self.status != "changed" or any((
             self.fields, self.stages_added, self.stages_removed, self.stages_changed, self.stages_reordered,
             self.touchpoints_added, self.touchpoints_removed, self.touchpoints_changed, self.touchpoints_moved,
-            self.touchpoints_reordered, self.emotions, self.pain_points, self.opportunities))
+            self.touchpoints_reordered, self.emotions, self.pain_points, self.opportunities, self.not_compared))
 
 
 @dataclass
@@ -461,8 +461,9 @@ def _touchpoints(result: JourneyDiff, old: Journey | None, new: Journey | None, 
 def _out_of_order(sequence: list[str], old_position: dict[str, int]) -> list[str]:
     """Ids of `sequence` (new order) outside one longest run that keeps the old order.
 
-    Those are the fewest items whose moves explain the new order. Ties go to the earliest items, so
-    the answer is deterministic: swapping two neighbours reports the one that moved forward.
+    Those are the fewest items whose moves explain the new order. Among runs of equal length the one
+    ending in the smallest old positions is kept, so the answer is deterministic: when two neighbours
+    swap, the one that moved forward is reported.
     """
     values = [old_position[item] for item in sequence]
     # Longest increasing subsequence, O(n log n), with predecessor links.
@@ -560,10 +561,3 @@ def _stage_titles(journey: Journey | None) -> Callable[[str], str]:
     """Stage id -> its title in `journey` (the id itself for a stage that does not exist there)."""
     titles = {stage.id: stage.meta.title for stage in journey.stages} if journey else {}
     return lambda stage_id: titles.get(stage_id, stage_id)
-
-
-def iter_changed_ids(journey_diff: JourneyDiff) -> Iterable[str]:
-    """Every touchpoint id the diff mentions as changed in any way (for highlighting)."""
-    seen = dict.fromkeys([c.id for c in journey_diff.touchpoints_changed] + [m.id for m in journey_diff.touchpoints_moved]
-                         + [r.id for r in journey_diff.touchpoints_reordered] + [e.touchpoint for e in journey_diff.emotions])
-    return list(seen)

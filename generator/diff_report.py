@@ -110,7 +110,9 @@ def summary_line(diff: SiteDiff, journeys: bool = True) -> str:
     found = [part for part in parts if part]
     if not diff.journeys and journeys:
         found.insert(0, NO_CHANGES.rstrip("."))
-    return " · ".join(found) + "." if found else NO_CHANGES
+    if not found:
+        return NO_CHANGES if journeys else ""
+    return " · ".join(found) + "."
 
 
 def _errors_note(diff: SiteDiff) -> str | None:
@@ -143,9 +145,10 @@ def _findings_json(findings: FindingsDiff) -> dict[str, Any]:
 
 
 def _item_json(item: Item, touchpoint: bool = False) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": item.id, "title": item.title, "position": item.position}
+    data: dict[str, Any] = {"id": item.id, "title": item.title}
     if touchpoint:
         data["stage"] = item.stage
+    data["position"] = item.position
     return data
 
 
@@ -430,7 +433,8 @@ def _markdown(diff: SiteDiff, compact: bool) -> str:
     if compact:
         lines += ["The full list is too long for a comment: run `journeymap diff` locally, or see the JSON output.", ""]
         for journey in diff.journeys:
-            lines.append(f"- {_md_name(journey.title, journey.id)}: {journey.status}, {md(summary_line(_only(diff, journey), journeys=False))}")
+            detail = summary_line(_only(diff, journey), journeys=False)
+            lines.append(f"- {_md_name(journey.title, journey.id)}: {journey.status}" + (f", {md(detail)}" if detail else ""))
         return "\n".join(lines).rstrip() + "\n"
     if diff.config:
         lines += ["### Site configuration", ""] + _md_fields(diff.config, "") + [""]
@@ -462,7 +466,9 @@ def _md_journey(journey: JourneyDiff) -> list[str]:
         lines += [f"Removed with {_plural(len(journey.stages_removed), 'stage')} and "
                   f"{_plural(len(journey.touchpoints_removed), 'touchpoint')}.", ""]
         return lines
-    lines += [md(summary_line(SiteDiff(journeys=[journey]), journeys=False)), ""]
+    summary = summary_line(SiteDiff(journeys=[journey]), journeys=False)
+    if summary:
+        lines += [md(summary), ""]
     if journey.fields:
         lines += ["**Journey**", ""] + _md_fields(journey.fields, "") + [""]
     stages = [f"- ➕ Added {_md_name(i.title, i.id)} at position {i.position}" for i in journey.stages_added]

@@ -67,9 +67,9 @@ ICON_PATHS: dict[str, str] = {
 MARKER_ICONS: dict[str, str] = {
     # an exclamation mark
     "alert": "M12 6.5v6.5M12 17.2v0.3",
-    # a light bulb: glass, base and a filament
-    "bulb": "M9.5 17.5h5M10.5 20h3"
-            "M12 4a5.5 5.5 0 0 0-3.2 10c0.6 0.5 0.9 1.1 0.9 1.8v0.2h4.6v-0.2c0-0.7 0.3-1.3 0.9-1.8A5.5 5.5 0 0 0 12 4z",
+    # a light bulb: a filled glass over a two-line screw base
+    "bulb": "M12 3.5a5.8 5.8 0 0 0-3.4 10.5c0.7 0.5 1.1 1.2 1.1 2h4.6c0-0.8 0.4-1.5 1.1-2A5.8 5.8 0 0 0 12 3.5z"
+            "M9.8 18.6h4.4M10.6 21h2.8",
 }
 
 assert set(ICON_PATHS) == set(ICONS), "every icon name in schema.ICONS needs a drawing"

@@ -27,6 +27,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -54,7 +55,8 @@ CARD_GAP = 6  # between two cards of a cell
 MIN_LANE_HEIGHT = 40
 COLUMN_WIDTHS = (176, 208, 240)  # full map: the narrowest that fits the column's text
 GUTTER_MIN, GUTTER_MAX = 132, 196
-OVERVIEW_MIN_COLUMN = 32
+OVERVIEW_MIN_COLUMN = 28
+OVERVIEW_PAD = 2  # between an overview column's edge and its step number
 OVERVIEW_STEPS = 40  # longer journeys get an overview instead of one very wide map
 MIN_MAP_WIDTH = 560
 
@@ -76,7 +78,7 @@ _PRINTABLE_ASCII = re.compile(r"^[\x20-\x7e]*$")
 # --- the layout data ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Rect:
     """An axis-aligned rectangle. `role` holds the CSS classes it is drawn with."""
 
@@ -104,7 +106,7 @@ class Rect:
                 and self.y < other.bottom - eps and other.y < self.bottom - eps)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Box:
     """A drawn (or invisible, role "text-box") rectangle holding text or markers.
 
@@ -126,7 +128,7 @@ class Box:
         return self.rect.role
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TextLine:
     """One line of text. `x` is the anchor point, `y` the baseline; `width` is measured."""
 
@@ -165,7 +167,7 @@ class TextLine:
         return Rect(self.left, self.top, self.width, self.ascent + self.descent)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Marker:
     """A circle: an emotion point, a pain-point or opportunity badge, a bullet, a legend swatch."""
 
@@ -178,13 +180,14 @@ class Marker:
     cell: Rect
     icon: str | None = None  # icon drawn inside (icons.MARKER_ICONS)
     tooltip: str | None = None
+    box: Rect | None = None  # the card it belongs to, if any (drawn inside the card's group)
 
     @property
     def bounds(self) -> Rect:
         return Rect(self.cx - self.r, self.cy - self.r, 2 * self.r, 2 * self.r, self.role)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Icon:
     """A channel icon (icons.ICON_PATHS) drawn in a size x size square at (x, y)."""
 
@@ -195,13 +198,14 @@ class Icon:
     role: str
     group: str
     cell: Rect
+    box: Rect | None = None  # the card it belongs to
 
     @property
     def bounds(self) -> Rect:
         return Rect(self.x, self.y, self.size, self.size, self.role)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PathShape:
     """SVG path data (absolute M, L, H, V, C commands only) and the points it passes through."""
 
@@ -212,7 +216,7 @@ class PathShape:
     bounds: Rect
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Column:
     """One step of the journey: a column of the grid and the link to the step's page."""
 
@@ -234,7 +238,7 @@ class Column:
         return self.x + self.w / 2
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class LaneRow:
     id: str
     key: str  # CSS-safe form of the id
@@ -246,7 +250,7 @@ class LaneRow:
     rect: Rect  # the whole row, gutter included
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class StageBand:
     stage_id: str
     title: str
@@ -255,7 +259,7 @@ class StageBand:
     span: Rect  # the stage's columns, from the band to the bottom of the grid
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class EmotionPoint:
     column: str  # touchpoint id
     x: float
@@ -264,7 +268,7 @@ class EmotionPoint:
     coarse: bool  # taken from the stage's coarse emotion
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class EmotionSeries:
     key: str  # persona id, or "all"
     label: str
@@ -273,7 +277,7 @@ class EmotionSeries:
     paths: list[PathShape]  # one smooth path per unbroken run of points
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class EmotionScale:
     min: int
     max: int
@@ -285,7 +289,7 @@ class EmotionScale:
         return self.plot.bottom - (score - self.min) / (self.max - self.min) * self.plot.h
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class LegendEntry:
     key: str
     label: str
@@ -329,7 +333,15 @@ class MapLayout:
 
 def clean_text(value: Any) -> str:
     """Content text as it is measured and drawn: XML-safe characters, collapsed spaces."""
-    text = _XML_INVALID.sub("", str(value))
+    text = value if isinstance(value, str) else str(value)
+    if _PRINTABLE_ASCII.match(text) and "  " not in text:
+        return text.strip()
+    return _clean(text)
+
+
+@lru_cache(maxsize=65536)
+def _clean(text: str) -> str:
+    text = _XML_INVALID.sub("", text)
     text = _SPACES.sub(" ", text)
     return _NEWLINES.sub("\n", text).strip()
 
@@ -355,6 +367,8 @@ def lane_colour(lane: LaneSpec) -> str | None:
 
 def is_rtl(text: str) -> bool:
     """True when the first strongly directional character is right-to-left."""
+    if text.isascii():
+        return False
     for ch in text:
         kind = unicodedata.bidirectional(ch)
         if kind in ("R", "AL"):
@@ -390,6 +404,15 @@ def _plural(count: int, word: str) -> str:
 # --- text -----------------------------------------------------------------------------------------
 
 
+_TYPESETTERS: dict[Path | None, "Typesetter"] = {}
+
+
+def clear_caches() -> None:
+    """Forget every cached measurement (textmeasure's and the typesetters'): for benchmarks."""
+    _TYPESETTERS.clear()
+    tm.clear_cache()
+
+
 class Typesetter:
     """Measures and wraps text in the map font, with a fast path for plain ASCII text.
 
@@ -398,14 +421,33 @@ class Typesetter:
     falls back to textmeasure.wrap. Every width it returns is an exact measurement of the line.
     """
 
+    CACHE_LIMIT = 200_000
+
     def __init__(self, font: Path | None):
         self.font = font
         regular, bold = tm.font_metrics(False, font), tm.font_metrics(True, font)
         self._ascent = max(regular.ascender, bold.ascender)
         self._descent = -min(regular.descender, bold.descender)
+        self._space_em = {False: regular.width_em(" "), True: bold.width_em(" ")}
+        self._widths: dict[tuple[str, float, bool], float] = {}
+
+    @classmethod
+    def for_font(cls, font: Path | None) -> "Typesetter":
+        """One typesetter per font, so its width cache serves every map of a build."""
+        key = font.resolve() if font is not None else None
+        typesetter = _TYPESETTERS.get(key)
+        if typesetter is None:
+            typesetter = _TYPESETTERS[key] = cls(font)
+        return typesetter
 
     def measure(self, text: str, size: float, bold: bool = False) -> float:
-        return tm.measure(text, size, bold, self.font)
+        key = (text, size, bold)
+        width = self._widths.get(key)
+        if width is None:
+            if len(self._widths) >= self.CACHE_LIMIT:
+                self._widths.clear()
+            width = self._widths[key] = tm.measure(text, size, bold, self.font)
+        return width
 
     def ascent(self, size: float) -> float:
         return self._ascent * size
@@ -416,7 +458,7 @@ class Typesetter:
     def natural(self, text: str, size: float, bold: bool = False) -> float:
         """An estimate of the unwrapped width (sum of word widths), cheap for repeated words."""
         if _PRINTABLE_ASCII.match(text):
-            space = self.measure(" ", size, bold)
+            space = self._space_em[bold] * size
             words = text.split()
             return sum(self.measure(word, size, bold) for word in words) + space * max(0, len(words) - 1)
         return self.measure(text.replace("\n", " "), size, bold)
@@ -450,7 +492,7 @@ class Typesetter:
     def _wrap_fast(self, text: str, width: float, size: float, bold: bool,
                    max_lines: int | None) -> list[tuple[str, float]] | None:
         measure = self.measure
-        space = measure(" ", size, bold)
+        space = self._space_em[bold] * size  # an estimate: kept lines are measured exactly below
         lines: list[list[str]] = []
         current: list[str] = []
         current_width = 0.0
@@ -504,11 +546,11 @@ class _Card:
     blocks: list[_Block]
     tooltip: str | None = None
     plain: bool = False  # no padding box drawn (a "+N more" note)
+    height: float = field(init=False)
 
-    @property
-    def height(self) -> float:
+    def __post_init__(self) -> None:
         inner = sum(block.height for block in self.blocks)
-        return inner + (0 if self.plain else 2 * CARD_PAD)
+        self.height = inner + (0 if self.plain else 2 * CARD_PAD)
 
 
 # --- lane content ---------------------------------------------------------------------------------
@@ -792,20 +834,25 @@ class _Builder:
         return top + (lh - glyphs) / 2 + self.ts.ascent(size)
 
     def block_lines(self, lines: list[tuple[str, float]], x: float, top: float, size: int, bold: bool,
-                    role: str, box: Rect, group: str, anchor: str = "start") -> float:
-        """Place wrapped lines from `top`; return the y below them."""
+                    role: str, box: Rect, group: str, anchor: str = "start", right: float | None = None) -> float:
+        """Place wrapped lines from `top`; return the y below them.
+
+        Right-to-left lines of a left-aligned block are aligned on the right instead: at `right`, or
+        at the box's right edge less the block's left inset.
+        """
         lh = LINE_HEIGHT[size]
+        ascent, descent = self.ts.ascent(size), self.ts.descent(size)
+        first = self.baseline(top, size)
+        append = self.layout.texts.append
         for index, (text, width) in enumerate(lines):
-            line_x = x
-            if anchor == "start" and is_rtl(text):
-                line_x = box.right - (x - box.x)  # mirror the inset for right-to-left text
-                self.layout.texts.append(TextLine(text, line_x, self.baseline(top + index * lh, size), width,
-                                                  size, bold, "end", role, box, group, self.ts.ascent(size),
-                                                  self.ts.descent(size), True))
+            rtl = is_rtl(text)
+            if rtl and anchor == "start":
+                line_x = right if right is not None else box.right - (x - box.x)
+                append(TextLine(text, line_x, first + index * lh, width, size, bold, "end", role, box, group,
+                                ascent, descent, True))
                 continue
-            self.layout.texts.append(TextLine(text, line_x, self.baseline(top + index * lh, size), width, size,
-                                              bold, anchor, role, box, group, self.ts.ascent(size),
-                                              self.ts.descent(size), is_rtl(text)))
+            append(TextLine(text, x, first + index * lh, width, size, bold, anchor, role, box, group, ascent,
+                            descent, rtl))
         return top + len(lines) * lh
 
 
@@ -824,7 +871,7 @@ def layout_journey(site: Site, journey: Journey, *, link: Callable[[Touchpoint],
         stages = [stage for stage in journey.stages if stage.touchpoints]
     mode = "overview" if overview else ("stage" if stage_id is not None else "full")
     font = map_font(site)
-    ts = Typesetter(font)
+    ts = Typesetter.for_font(font)
     layout = MapLayout(journey.id, mode, 0, 0, "", "", font)
     layout.palette = {key: value.lower() for key, value in site.config.theme.palette.items()
                       if HEX_COLOUR.match(value)}
@@ -892,8 +939,8 @@ class _MapLayouter:
         lane_heights = self._lane_heights(cell_cards)
         y = lanes_top
         rows: list[LaneRow] = []
-        for lane, kind, key, h in zip(self.lane_specs, self.kinds, self.keys, lane_heights):
-            rect = Rect(MARGIN, y, grid_right - MARGIN, h, f"lane-row lane-{key}")
+        for l_index, (lane, kind, key, h) in enumerate(zip(self.lane_specs, self.kinds, self.keys, lane_heights)):
+            rect = Rect(MARGIN, y, grid_right - MARGIN, h, f"lane-row lane-{key} row-{'even' if l_index % 2 else 'odd'}")
             rows.append(LaneRow(lane.id, key, kind, clean_text(lane_title(lane)), y, h, lane_colour(lane), rect))
             y += h
         grid_bottom = y
@@ -926,7 +973,7 @@ class _MapLayouter:
             widest = max([self.ts.measure(str(n), SMALL_SIZE) for n in self.number.values()] + [0])
             counts = [len(tp.meta.pain_points) for tp in self.steps] + [len(tp.meta.opportunities) for tp in self.steps]
             badge = max([self.ts.measure(self._count_text(c), SMALL_SIZE, True) for c in counts if c] + [0])
-            need = max(widest + 2 * CELL_PAD + 4, badge + 2 * CELL_PAD + 8, OVERVIEW_MIN_COLUMN)
+            need = max(widest + 2 * OVERVIEW_PAD + 4, badge + 2 * OVERVIEW_PAD + 8, OVERVIEW_MIN_COLUMN)
             width = float(math.ceil(need / 4) * 4)
             return [width] * len(self.steps)
         widths = []
@@ -1009,7 +1056,7 @@ class _MapLayouter:
                           "chip-text", chip.rect, "header")
             if swatch:
                 self.layout.markers.append(Marker("swatch", cx + 14, cy + chip_h / 2, 5, f"swatch {swatch}",
-                                                  "header", chip.rect))
+                                                  "header", chip.rect, box=chip.rect))
         return bottom
 
     def _header_chips(self) -> list[tuple[str, str, str | None, str | None]]:
@@ -1107,7 +1154,8 @@ class _MapLayouter:
         for column, tp in zip(self.layout.columns, self.steps):
             group = f"col:{tp.id}"
             cell = Rect(column.x, top, column.w, h, "step-cell")
-            rect = Rect(column.x + CELL_PAD, top + CELL_PAD, column.w - 2 * CELL_PAD, h - 2 * CELL_PAD, "step-head")
+            pad = OVERVIEW_PAD if self.overview else CELL_PAD
+            rect = Rect(column.x + pad, top + CELL_PAD, column.w - 2 * pad, h - 2 * CELL_PAD, "step-head")
             if self.overview:
                 text = str(column.number)
                 box = b.box(rect, cell, group, f"step-{tp.id}", tooltip=None, radius=4)
@@ -1215,16 +1263,18 @@ class _MapLayouter:
                 mid = top + LINE_HEIGHT[block.size] / 2
                 left = x + pad
                 if block.marker == "bullet":
-                    self.layout.markers.append(Marker("bullet", left + 3, mid, 2.5, "bullet", group, cell))
+                    self.layout.markers.append(Marker("bullet", left + 3, mid, 2.5, "bullet", group, cell, box=rect))
                 elif block.marker.startswith("icon:"):
-                    self.layout.icons.append(Icon(block.marker[5:], left, mid - 9, 18, "channel-icon", group, cell))
+                    self.layout.icons.append(Icon(block.marker[5:], left, mid - 9, 18, "channel-icon", group, cell,
+                                                  box=rect))
                 elif block.marker.startswith("pain"):
                     self.layout.markers.append(Marker("pain", left + 8, mid, 8, f"badge badge-{block.marker}", group,
-                                                      cell, icon="alert"))
+                                                      cell, icon="alert", box=rect))
                 elif block.marker == "opportunity":
                     self.layout.markers.append(Marker("opportunity", left + 8, mid, 8, "badge badge-opportunity", group,
-                                                      cell, icon="bulb"))
-            b.block_lines(block.lines, x + pad + block.indent, top, block.size, block.bold, block.role, box.rect, group)
+                                                      cell, icon="bulb", box=rect))
+            b.block_lines(block.lines, x + pad + block.indent, top, block.size, block.bold, block.role, box.rect, group,
+                          right=x + w - pad)
             top += len(block.lines) * LINE_HEIGHT[block.size]
 
     def _count_text(self, count: int) -> str:
@@ -1333,7 +1383,7 @@ class _MapLayouter:
             shown, w, cut = self.ts.ellipsize(label, rect.w - 16, SMALL_SIZE)
             box = b.box(rect, gutter_cell, "gutter", f"legend-{safe_key(key)}", tooltip=label if cut else None)
             self.layout.markers.append(Marker("swatch", rect.x + 5, y + rect.h / 2, 5, f"swatch {css}", "gutter",
-                                              gutter_cell))
+                                              gutter_cell, box=rect))
             if shown:
                 b.block_lines([(shown, w)], rect.x + 16, y, SMALL_SIZE, False, "legend-text", box.rect, "gutter")
 
@@ -1342,9 +1392,10 @@ class _MapLayouter:
             self.layout.cells[(column.touchpoint_id, row.key)] = Rect(column.x, row.y, column.w, row.h, "cell")
         per_series = [emotion_scores(self.journey, self.steps, key) for key in self.series_keys]
         spacing = 2 * r + 2
-        if multi and self.layout.columns:
+        if len(self.series_keys) > 1 and self.layout.columns:
             narrowest = min(column.w for column in self.layout.columns)
-            spacing = min(spacing, (narrowest - 2 * CELL_PAD - 2 * r) / (len(self.series_keys) - 1))
+            pad = OVERVIEW_PAD if self.overview else CELL_PAD
+            spacing = min(spacing, (narrowest - 2 * pad - 2 * r) / (len(self.series_keys) - 1))
         offsets = _marker_offsets(per_series, spacing if multi else 0)
         for s_index, (key, scores) in enumerate(zip(self.series_keys, per_series)):
             css = f"series-{s_index % 8 + 1}"
@@ -1358,7 +1409,7 @@ class _MapLayouter:
                 point = EmotionPoint(column.touchpoint_id, column.centre, y_of(score), score, coarse)
                 points.append(point)
                 bucket = emotion_bucket(score, self.low, self.high)
-                role = f"emotion-marker {css} emo-{bucket}" + (" coarse" if coarse else "")
+                role = f"emotion-marker {css} emo-{bucket}" + (" coarse" if coarse else "") + ("" if multi else " by-emotion")
                 group = f"col:{column.touchpoint_id}"
                 cell = self.layout.cells[(column.touchpoint_id, row.key)]
                 who = f"{label}: " if multi else ""
@@ -1379,7 +1430,8 @@ class _MapLayouter:
                     continue
                 if len(run) >= 2:
                     pts = [(p.x, p.y) for p in run]
-                    paths.append(PathShape(monotone_path(pts), f"emotion-curve {css}", "curves",
+                    paths.append(PathShape(monotone_path(pts), f"emotion-curve {css}" + ("" if multi else " single"),
+                                           "curves",
                                            f"curve-{safe_key(key or 'all')}-{run[0].column}", _bounds(pts)))
                 run = []
             self.layout.paths.extend(paths)
@@ -1481,7 +1533,7 @@ def _marker_offsets(per_series: list[list[tuple[float, bool] | None]], spacing: 
 # --- the emotion chart (comparison and persona pages) ---------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ChartSeries:
     label: str
     scores: list[float | None]
@@ -1496,7 +1548,7 @@ def layout_emotion_chart(site: Site, columns: list[str], groups: list[tuple[str,
                          series: list[ChartSeries], *, title: str) -> MapLayout:
     """A small line chart: one smooth curve per series over labelled columns grouped in bands."""
     font = map_font(site)
-    ts = Typesetter(font)
+    ts = Typesetter.for_font(font)
     layout = MapLayout("", "chart", 0, 0, clean_text(title), "", font)
     b = _Builder(layout, ts)
     scale = site.config.emotion_scale

@@ -26,6 +26,7 @@ __all__ = ["RenderedMap", "CurveSeries", "render_journey_map", "render_emotion_c
            "map_css", "standalone_css"]
 
 EMBEDDED_FAMILY = "jm-map-font"
+BASE_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F)) | frozenset("\u2026\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u00b7\u00d7")
 _FONT_FACE_BLOCK = re.compile(r"/\* font-face:start \*/.*?/\* font-face:end \*/", re.S)
 
 
@@ -98,9 +99,12 @@ def standalone_css(site: Site, layout: MapLayout) -> str:
     files = tm.font_files(layout.font)
     faces = []
     for weight, bold in ((400, False), (700, True)):
-        chars = "".join(sorted({ch for line in layout.texts if line.bold == bold for ch in line.text}))
-        if not chars:
+        used = {ch for line in layout.texts if line.bold == bold for ch in line.text}
+        if not used:
             continue
+        # A fixed base set (printable ASCII and common punctuation) plus what the map uses: maps in plain
+        # English share one subset, which textmeasure caches, instead of one slow subsetting run per map.
+        chars = "".join(sorted(used | BASE_CHARS))
         uri = tm.subset_font_data_uri(files["bold" if bold else "regular"], chars)
         faces.append(f'@font-face {{ font-family: "{EMBEDDED_FAMILY}"; font-weight: {weight}; font-style: normal; '
                      f'src: url("{uri}") format("woff2"); }}')

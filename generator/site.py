@@ -576,7 +576,7 @@ class SiteRenderer:
         curve_b = [_stage_average(before.stage(s)) for s in stage_ids]
         curve_a = [_stage_average(after.stage(s)) for s in stage_ids]
         label_b, label_a = _state_label(before), _state_label(after)
-        overall = self._chart(titles, groups, [(label_b, curve_b, "jm-curve-before"), (label_a, curve_a, "jm-curve-after")],
+        overall = self._chart(titles, groups, [(label_b, curve_b, "series-current"), (label_a, curve_a, "series-future")],
                               id_prefix="compare-", title=f"Emotion by stage: {label_b} and {label_a}")
         table = [dict(title=t, before=b, after=a, delta=(round(a - b, 1) if a is not None and b is not None else None),
                       key_b=U.stage(before.id, s) if before.stage(s) else None,
@@ -589,7 +589,7 @@ class SiteRenderer:
             pb = [_stage_average(before.stage(s), persona_id) for s in stage_ids]
             pa = [_stage_average(after.stage(s), persona_id) for s in stage_ids]
             name = self._persona_name(persona_id)
-            chart = self._chart(titles, groups, [(f"{name}, {label_b}", pb, "jm-curve-before"), (f"{name}, {label_a}", pa, "jm-curve-after")],
+            chart = self._chart(titles, groups, [(f"{name}, {label_b}", pb, "series-current"), (f"{name}, {label_a}", pa, "series-future")],
                                 id_prefix=f"compare-{persona_id}-", title=f"{name}: emotion by stage, {label_b} and {label_a}")
             per_persona.append(dict(persona=self.site.personas.get(persona_id), id=persona_id, name=name, chart=chart))
         after_titles = {_norm(p.title) for tp in after.touchpoints for p in tp.meta.pain_points}
@@ -660,7 +660,7 @@ class SiteRenderer:
                 if any(score is not None for score in scores):
                     chart = self._chart([tp.meta.title for tp in tps],
                                         [(s.meta.title, len(s.touchpoints)) for s in journey.stages if s.touchpoints],
-                                        [(persona.meta.name, scores, "jm-curve-persona")],
+                                        [(persona.meta.name, scores, _series_class(self.site, journey, persona.id))],
                                         id_prefix=f"emotion-{journey.id}-", title=f"{persona.meta.name}: emotion across {journey.meta.title}")
                 known = [s for s in scores if s is not None]
                 lows = sorted(((s, tp) for s, tp in zip(scores, tps) if s is not None), key=lambda item: item[0])[:3]
@@ -1026,6 +1026,17 @@ def _phase_groups(stages: list[Stage], title: Callable[[str | None], str]) -> li
         else:
             groups.append((label, 1))
     return groups
+
+
+def _series_class(site: Site, journey: Journey, persona_id: str) -> str:
+    """The colour class the journey's map gives this persona's curve, so charts and maps agree."""
+    try:
+        from .layout import emotion_series_keys
+
+        keys = [k for k in emotion_series_keys(site, journey) if k is not None]
+    except ImportError:  # pragma: no cover
+        keys = []
+    return f"series-{keys.index(persona_id) % 8 + 1}" if persona_id in keys else "series-1"
 
 
 def _state_label(journey: Journey) -> str:

@@ -13,7 +13,9 @@ are refused if they use a scheme other than http(s)/mailto.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as etree
 from collections import defaultdict
+from functools import lru_cache
 import svgwrite
 from svgwrite.base import Desc, Title
 
@@ -34,6 +36,7 @@ def normalise_prefix(id_prefix: str) -> str:
     return id_prefix if id_prefix.endswith(("-", "_")) else id_prefix + "-"
 
 
+@lru_cache(maxsize=4096)
 def _classes(role: str) -> str:
     """Class attribute from a role; any token that is not a plain class name is dropped."""
     return " ".join(token for token in role.split() if CLASS_TOKEN.match(token))
@@ -54,12 +57,26 @@ class _Drawer:
         self.layout = layout
         self.p = prefix
         self.dwg = svgwrite.Drawing(size=(_num(layout.width), _num(layout.height)), debug=False)
-        for attribute in ("baseProfile", "version", "xmlns:ev", "xmlns:xlink"):
-            self.dwg.attribs.pop(attribute, None)
+        self.dwg.elements.remove(self.dwg.defs)  # no empty <defs/>
         # Texts belong to a box (or to a marker): draw them with it.
         self.texts_of: dict[Rect, list[TextLine]] = defaultdict(list)
         for line in layout.texts:
             self.texts_of[line.box].append(line)
+        # Markers and icons inside a card are drawn in the card's group (they take its lane colour).
+        self.markers_in: dict[Rect, list[Marker]] = defaultdict(list)
+        for marker in layout.markers:
+            if marker.box is not None:
+                self.markers_in[marker.box].append(marker)
+        self.icons_in: dict[Rect, list] = defaultdict(list)
+        for icon in layout.icons:
+            if icon.box is not None:
+                self.icons_in[icon.box].append(icon)
+
+    def serialise(self) -> str:
+        """The SVG text, without the SVG 1.1 profile attributes and namespaces svgwrite adds."""
+        self.dwg.attribs["xmlns"] = "http://www.w3.org/2000/svg"
+        xml = svgwrite.base.BaseElement.get_xml(self.dwg)
+        return etree.tostring(xml, encoding="unicode")
 
     def id(self, *parts: str) -> str:
         return self.p + "-".join(safe_key(part) if index else part for index, part in enumerate(parts))
@@ -96,7 +113,14 @@ class _Drawer:
         if box.tooltip:
             group.add(Title(box.tooltip))
         if "text-box" not in box.role.split():
-            group.add(self.rect(box.rect, box.radius))
+            rect = self.rect(box.rect, box.radius)
+            if style:
+                rect["style"] = style
+            group.add(rect)
+        for marker in self.markers_in.get(box.rect, ()):
+            group.add(self.marker(marker))
+        for icon in self.icons_in.get(box.rect, ()):
+            group.add(self.icon(icon))
         for line in self.texts_of.get(box.rect, ()):
             group.add(self.text(line))
         return group
@@ -115,7 +139,7 @@ class _Drawer:
         if icon:
             scale = 2 * marker.r * 0.75 / 24
             ox, oy = marker.cx - 12 * scale, marker.cy - 12 * scale
-            group.add(self.dwg.path(d=icon, class_="marker-icon",
+            group.add(self.dwg.path(d=icon, class_=f"marker-icon marker-icon-{marker.icon}",
                                     transform=f"translate({_num(ox)} {_num(oy)}) scale({scale:.4f})"))
         for line in texts:
             group.add(self.text(line))
@@ -131,9 +155,11 @@ class _Drawer:
         for box in boxes.get(group, ()):
             parent.add(self.box(box))
         for marker in markers.get(group, ()):
-            parent.add(self.marker(marker))
+            if marker.box is None:
+                parent.add(self.marker(marker))
         for icon in icons.get(group, ()):
-            parent.add(self.icon(icon))
+            if icon.box is None:
+                parent.add(self.icon(icon))
 
     # -- the map -----------------------------------------------------------------------------------
 
@@ -151,9 +177,9 @@ class _Drawer:
         if root_style:
             root["style"] = root_style
         title = Title(layout.title)
-        title["id"] = p + "title"
+        title.xml.set("id", p + "title")
         desc = Desc(layout.desc)
-        desc["id"] = p + "desc"
+        desc.xml.set("id", p + "desc")
         dwg.add(title)
         dwg.add(desc)
         if css:
@@ -220,7 +246,7 @@ class _Drawer:
             self.add_group_items(link, f"col:{column.touchpoint_id}", boxes, markers, icons)
             columns.add(link)
         dwg.add(columns)
-        return dwg.tostring()
+        return self.serialise()
 
     # -- the chart ---------------------------------------------------------------------------------
 
@@ -235,9 +261,9 @@ class _Drawer:
         root["aria-labelledby"] = f"{p}title"
         root["aria-describedby"] = f"{p}desc"
         title = Title(layout.title)
-        title["id"] = p + "title"
+        title.xml.set("id", p + "title")
         desc = Desc(layout.desc)
-        desc["id"] = p + "desc"
+        desc.xml.set("id", p + "desc")
         dwg.add(title)
         dwg.add(desc)
         boxes: dict[str, list[Box]] = defaultdict(list)
@@ -270,7 +296,7 @@ class _Drawer:
         plot = dwg.g(class_="jm-plot")
         self.add_group_items(plot, "plot", boxes, markers, {})
         dwg.add(plot)
-        return dwg.tostring()
+        return self.serialise()
 
 
 def map_svg(layout: MapLayout, *, id_prefix: str, css: str | None = None, root_style: str | None = None,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import STAGE, TOUCHPOINT, codes, diagnose, make_site
+from helpers import STAGE, TOUCHPOINT, diagnose, make_site
 from journeymap import content
 from journeymap.content import Mark, YamlProblem, parse_name, parse_yaml, split_front_matter, walk_content
 from journeymap.model import load_site
@@ -376,3 +376,30 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     [d] = diagnose(root)
     assert (d.code, d.file, d.line) == ("JM001", TOUCHPOINT, 1)
     assert "Permission denied" in d.message
+
+
+SAMPLES = [
+    "title: Pays\nfrontstage:\n  - Cashier\n  -   Queue\nemotion:\n  maya:   4\n",
+    "title: A\ntitle: B\nextra: {a: [1, {b: 2}], c: 'x'}\n",
+    "title: !!str A\nx: &a 1\n",
+    "title: >\n  folded\n  text\nnext: [a, b/c]\n",
+    "title: [\n",
+    "title: Pay\nextra:\n\tkpi: 1\n",
+    "a: 1\n---\nb: 2\n",
+]
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_c_and_python_loaders_agree(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def outcome() -> object:
+        try:
+            data, marks, key_marks, problems = parse_yaml(text, "f.md", 2)
+        except YamlProblem as caught:
+            d = caught.diagnostic
+            return ("problem", d.code, d.line, d.column)
+        return data, marks, key_marks, [(d.code, d.line, d.column, d.message) for d in problems]
+
+    monkeypatch.setattr(content, "YAML_LOADER", yaml.SafeLoader)
+    pure = outcome()
+    monkeypatch.setattr(content, "YAML_LOADER", getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    assert outcome() == pure

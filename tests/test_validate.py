@@ -400,7 +400,10 @@ def test_internal_error_exits_two(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert "internal error" in result.stderr and "boom" in result.stderr
 
 
-def test_bundled_example_is_clean() -> None:
+def test_bundled_example_is_clean(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run_cli(["validate", "--project", str(REPO)]).exit_code == 0
+    # Review dates age: pin the day the check compares with (the example sets no `today:`).
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795478400")  # 2026-11-24
     result = run_cli(["validate", "--project", str(REPO), "--strict", "--format", "json"])
     assert json.loads(result.stdout)["diagnostics"] == []
     assert result.exit_code == 0
@@ -433,3 +436,29 @@ def test_build_with_content_errors_writes_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "JM106" in result.stderr
     assert not (root / "site").exists()
+
+
+@pytest.mark.slow
+def test_theme_problems(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "logo", {"site_config.yml": BASE_CONFIG + "theme: {logo: images/missing.svg}\n"})
+    result = run_cli(["build", "--project", str(root)])
+    assert result.exit_code == 1
+    assert "error JM121 theme.logo 'images/missing.svg' not found" in result.stderr
+    assert not (root / "site").exists()
+
+    root = make_site(tmp_path / "template", {"site_config.yml": BASE_CONFIG + "theme: {custom_dir: overrides}\n",
+                                             "overrides/templates/home.html": "{% if %}\n"})
+    result = run_cli(["build", "--project", str(root)])
+    assert result.exit_code == 1
+    assert "overrides/templates/home.html:1:1: error JM121" in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_small_site_builds(tmp_path: Path) -> None:
+    root = make_site(tmp_path)
+    result = run_cli(["build", "--project", str(root)])
+    assert result.exit_code == 0, result.output
+    assert (root / "site" / "index.html").is_file()
+    again = run_cli(["build", "--project", str(root)])  # a second build replaces the first (marker file)
+    assert again.exit_code == 0, again.output

@@ -85,13 +85,17 @@ def _front_data(meta: BaseModel) -> dict[str, Any]:
     if isinstance(meta, JourneyMeta) and data.get("lanes"):
         # a built-in lane with nothing but its id is written the short way: `- actions`
         data["lanes"] = [lane["id"] if set(lane) == {"id"} else lane for lane in data["lanes"]]
+    if isinstance(meta, TouchpointMeta) and data.get("pain_points"):
+        # severity is always shown, even the default, so a reader never has to know the default
+        data["pain_points"] = [{"title": p.title, "severity": p.severity, **({"description": p.description} if p.description else {})}
+                               for p in meta.pain_points]
     return data
 
 
 def render(kind: str, meta: BaseModel, body: str, file: Path, root: Path) -> str:
     """One content file's text; checked to read back as the same meta."""
-    front = yaml.safe_dump(_front_data(meta), sort_keys=False, allow_unicode=True, width=1_000_000,
-                           default_flow_style=False) if _front_data(meta) else ""
+    data = _front_data(meta)
+    front = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1_000_000, default_flow_style=False) if data else ""
     body = body.strip("\n")
     text = "---\n" + schema_comment(kind, file, root) + front + "---\n" + (body + "\n" if body else "")
     _check_round_trip(text, meta, file.name)
@@ -192,6 +196,7 @@ def write_journey(site: Site, journey: NewJourney, force: bool = False) -> Write
                      if pid not in site.personas and not (personas_dir / f"{pid}.md").exists()}
     journeys_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{journey.id}.importing-", dir=journeys_dir))
+    os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; the journey folder should not be
     pending: list[tuple[Path, Path]] = []
     try:
         for rel, content in files.items():
@@ -222,6 +227,12 @@ def write_journey(site: Site, journey: NewJourney, force: bool = False) -> Write
             created.append(final.stem)
     written = [target / rel for rel in files] + [personas_dir / f"{pid}.md" for pid in created]
     return WriteResult(target, written, created, replaced)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _carry_over(old: Path, staging: Path) -> None:

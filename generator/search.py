@@ -1,0 +1,220 @@
+"""Full-text search from static files: a Pagefind index of the built pages.
+
+Pagefind reads the finished HTML, so it runs on the staging folder after every page is written and
+before the staging folder is swapped in (build.py calls `index_search`). It indexes only the parts of
+pages marked `data-pagefind-body` (journeys, stages, touchpoints, personas: the map's table
+alternative, pain points and opportunities included), skips `data-pagefind-ignore`, and reads a
+`type` filter and meta from each page. The index is split into chunks that the browser fetches on
+demand, so a 10,000-touchpoint site stays fast.
+
+Pagefind 1.x writes everything deterministically except its filter chunks, whose values come out in
+hash-map order; `_canonical_filters` rewrites them sorted, under content-derived names, and updates
+the metadata that names them, so two builds of the same pages are byte-identical (tested).
+
+Pagefind's browser code loads WebAssembly and ES modules, which browsers refuse from file://; the
+search page says so plainly there, and everything else works.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import shutil
+import struct
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+BUNDLE_DIR = "pagefind"
+# Pagefind writes ready-made UIs we do not use; the theme has its own, so leave them out.
+UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
+          "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
+
+
+class SearchIndexError(RuntimeError):
+    """Pagefind could not be run or failed; the message carries its output."""
+
+
+def pagefind_command() -> list[str]:
+    return [sys.executable, "-m", "pagefind"]
+
+
+def index_search(staging_dir: Path) -> None:
+    """Write the search index for the site in `staging_dir` into `staging_dir/pagefind/`."""
+    staging_dir = Path(staging_dir)
+    bundle = staging_dir / BUNDLE_DIR
+    if bundle.exists():
+        shutil.rmtree(bundle)
+    command = pagefind_command() + ["--site", str(staging_dir), "--output-subdir", BUNDLE_DIR, "--silent"]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SearchIndexError(f"could not run Pagefind ({' '.join(command[:3])}): {exc}") from exc
+    if result.returncode != 0 or not (bundle / "pagefind.js").is_file():
+        output = (result.stderr or result.stdout or "").strip()
+        raise SearchIndexError(f"Pagefind failed with exit code {result.returncode}: {output[-2000:]}\n"
+                               "is the 'pagefind[bin]' package installed?")
+    for name in UNUSED:
+        (bundle / name).unlink(missing_ok=True)
+    try:
+        _canonical_filters(bundle)
+    except (SearchIndexError, ValueError, KeyError, IndexError, OSError):
+        pass  # a Pagefind format we do not know: keep its (working, possibly unordered) output
+
+
+# --- deterministic filter chunks ------------------------------------------------------------------
+
+MAGIC = b"pagefind_dcd"
+
+
+def _canonical_filters(bundle: Path) -> None:
+    """Sort the values inside every filter chunk, rename chunks and metadata after their content."""
+    entry_path = bundle / "pagefind-entry.json"
+    entry = json.loads(entry_path.read_text(encoding="utf-8"))
+    for language, info in sorted(entry.get("languages", {}).items()):
+        meta_path = bundle / f"pagefind.{info['hash']}.pf_meta"
+        meta_raw = _read_chunk(meta_path)
+        if _cbor_dump(_cbor_load(meta_raw)) != meta_raw:
+            raise SearchIndexError("Pagefind metadata does not round-trip")
+        renames: dict[str, str] = {}
+        for old in sorted(_filter_hashes(meta_raw)):
+            chunk = bundle / "filter" / f"{old}.pf_filter"
+            if not chunk.is_file():
+                continue
+            data = _read_chunk(chunk)
+            if _cbor_dump(_cbor_load(data)) != data:
+                raise SearchIndexError("Pagefind filter chunk does not round-trip")
+            value = _sort_filter(_cbor_load(data))
+            new_data = _cbor_dump(value)
+            new = f"{language}_{hashlib.sha256(new_data).hexdigest()[:7]}"
+            chunk.unlink()
+            _write_chunk(bundle / "filter" / f"{new}.pf_filter", new_data)
+            renames[old] = new
+        if not renames:
+            continue
+        meta = _rename_strings(_cbor_load(meta_raw), renames)
+        meta_data = _cbor_dump(meta)
+        meta_hash = f"{language}_{hashlib.sha256(meta_data).hexdigest()[:10]}"
+        meta_path.unlink()
+        _write_chunk(bundle / f"pagefind.{meta_hash}.pf_meta", meta_data)
+        info["hash"] = meta_hash
+    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def _read_chunk(path: Path) -> bytes:
+    data = gzip.decompress(path.read_bytes())
+    if not data.startswith(MAGIC):
+        raise SearchIndexError(f"unexpected Pagefind chunk format in {path.name}")
+    return data[len(MAGIC):]
+
+
+def _write_chunk(path: Path, data: bytes) -> None:
+    path.write_bytes(gzip.compress(MAGIC + data, compresslevel=9, mtime=0))
+
+
+def _filter_hashes(meta_raw: bytes) -> set[str]:
+    """Every string in the metadata that names a filter chunk (language_hash)."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            if len(node) == 2 and all(isinstance(x, str) for x in node) and "_" in node[1]:
+                found.add(node[1])
+            for child in node:
+                walk(child)
+
+    walk(_cbor_load(meta_raw))
+    return found
+
+
+def _sort_filter(value: Any) -> Any:
+    """A filter chunk is [name, [[value, [page ids...]], ...]]: order the values by their text."""
+    if isinstance(value, list) and len(value) == 2 and isinstance(value[0], str) and isinstance(value[1], list):
+        return [value[0], sorted(value[1], key=lambda item: str(item[0]) if isinstance(item, list) and item else "")]
+    return value
+
+
+def _rename_strings(node: Any, renames: dict[str, str]) -> Any:
+    if isinstance(node, list):
+        return [_rename_strings(child, renames) for child in node]
+    if isinstance(node, str):
+        return renames.get(node, node)
+    return node
+
+
+# A minimal CBOR codec: the subset Pagefind writes (unsigned ints, byte and text strings, arrays, maps).
+
+def _cbor_load(data: bytes) -> Any:
+    value, end = _cbor_item(data, 0)
+    if end != len(data):
+        raise SearchIndexError("unexpected trailing data in a Pagefind chunk")
+    return value
+
+
+def _cbor_item(data: bytes, pos: int) -> tuple[Any, int]:
+    head = data[pos]
+    major, info = head >> 5, head & 0x1F
+    pos += 1
+    if info < 24:
+        arg = info
+    elif info in (24, 25, 26, 27):
+        size = 1 << (info - 24)
+        arg = int.from_bytes(data[pos:pos + size], "big")
+        pos += size
+    else:
+        raise SearchIndexError("unsupported CBOR item in a Pagefind chunk")
+    if major == 0:
+        return arg, pos
+    if major == 2:
+        return _Bytes(data[pos:pos + arg]), pos + arg
+    if major == 3:
+        return data[pos:pos + arg].decode("utf-8"), pos + arg
+    if major == 4:
+        items = []
+        for _ in range(arg):
+            item, pos = _cbor_item(data, pos)
+            items.append(item)
+        return items, pos
+    if major == 5:
+        pairs = []
+        for _ in range(arg):
+            key, pos = _cbor_item(data, pos)
+            value, pos = _cbor_item(data, pos)
+            pairs.append((key, value))
+        return _Map(pairs), pos
+    raise SearchIndexError("unsupported CBOR type in a Pagefind chunk")
+
+
+class _Bytes(bytes):
+    pass
+
+
+class _Map(list):
+    pass
+
+
+def _cbor_head(major: int, arg: int) -> bytes:
+    if arg < 24:
+        return bytes([major << 5 | arg])
+    for info, fmt in ((24, ">B"), (25, ">H"), (26, ">I"), (27, ">Q")):
+        if arg < 1 << (8 * struct.calcsize(fmt)):
+            return bytes([major << 5 | info]) + struct.pack(fmt, arg)
+    raise SearchIndexError("CBOR integer too large")
+
+
+def _cbor_dump(value: Any) -> bytes:
+    if isinstance(value, bool) or value is None:
+        raise SearchIndexError("unsupported value in a Pagefind chunk")
+    if isinstance(value, int):
+        return _cbor_head(0, value)
+    if isinstance(value, _Bytes):
+        return _cbor_head(2, len(value)) + bytes(value)
+    if isinstance(value, str):
+        raw = value.encode("utf-8")
+        return _cbor_head(3, len(raw)) + raw
+    if isinstance(value, _Map):
+        return _cbor_head(5, len(value)) + b"".join(_cbor_dump(k) + _cbor_dump(v) for k, v in value)
+    if isinstance(value, list):
+        return _cbor_head(4, len(value)) + b"".join(_cbor_dump(item) for item in value)
+    raise SearchIndexError("unsupported value in a Pagefind chunk")
