@@ -1044,9 +1044,10 @@ class _MapLayouter:
         bottom = (y + chip_h) if placed else top + title_h
         region = Rect(MARGIN, top, avail, bottom - top, "header")
         self.layout.header = region
-        title_box = b.box(Rect(MARGIN, top, avail, title_h, "text-box header-title"), region, "header", "title",
-                          tooltip=title if cut else None)
-        b.block_lines(lines, MARGIN, top, TITLE_SIZE, True, "map-title", title_box.rect, "header")
+        if lines:
+            title_box = b.box(Rect(MARGIN, top, avail, title_h, "text-box header-title"), region, "header", "title",
+                              tooltip=title if cut else None)
+            b.block_lines(lines, MARGIN, top, TITLE_SIZE, True, "map-title", title_box.rect, "header")
         for cx, cy, w, role, shown, swatch, (text, text_w), was_cut, tooltip in placed:
             chip = b.box(Rect(cx, cy, w, chip_h, f"chip {role}"), region, "header", f"chip-{role}-{text}",
                          tooltip=tooltip, radius=chip_h / 2)

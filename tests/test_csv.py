@@ -238,7 +238,7 @@ def test_stage_columns_lists_and_extra_values(tmp_path: Path) -> None:
     text = ("stage,stage id,title,stage emotion,stage metrics,extra:tags,stage extra:owner note,evidence\n"
             'Report a problem,report,Calls,"maya: 2\nruth: 3","Calls: 9,200 / month (Q3)\nWait: 14 min",'
             '"[a, b]",Ask Sam,"Call logs <https://example.com/calls> (analytics) | https://example.com/raw"\n'
-            "Report a problem,,Hangs up,,Calls: 9,200 / month (Q3) | Wait: 14 min,{k: v},,\n")
+            'Report a problem,,Hangs up,,"Calls: 9,200 / month (Q3) | Wait: 14 min",{k: v},,\n')
     journey, found = parse_sheet(text, "in.csv", site, "j2")  # type: ignore[arg-type]
     assert found == [] and journey is not None
     [stage] = journey.stages
