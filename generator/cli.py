@@ -154,8 +154,10 @@ def new(directory: Path) -> None:
 
 def _register_subcommands() -> None:
     from .diff_command import diff_command
+    from .interchange.commands import export_group, import_group
 
-    main.add_command(diff_command)
+    for command in (diff_command, import_group, export_group):
+        main.add_command(command)
 
 
 _register_subcommands()

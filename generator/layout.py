@@ -709,7 +709,7 @@ class _Content:
         if extra <= 0:
             return []
         lines, _ = self.ts.wrap(f"+{extra} more", inner, SMALL_SIZE, False, 1)
-        return [_Card("more", [_Block(lines, SMALL_SIZE, False, "text-meta")], plain=True)]
+        return [_Card("text-box more", [_Block(lines, SMALL_SIZE, False, "text-meta")], plain=True)]
 
 
 # --- emotion --------------------------------------------------------------------------------------
@@ -902,6 +902,7 @@ class _MapLayouter:
         scale = site.config.emotion_scale
         self.low, self.high = scale.min, scale.max
         self.series_keys = emotion_series_keys(site, journey)
+        self._labels: dict[int, str] | None = None
 
     # -- the steps ---------------------------------------------------------------------------------
 
@@ -1005,6 +1006,8 @@ class _MapLayouter:
         return float(math.ceil(width))
 
     def _scale_labels(self) -> dict[int, str]:
+        if self._labels is not None:
+            return self._labels
         labels = {k: clean_text(v) for k, v in self.site.config.emotion_scale.labels.items()
                   if self.low <= k <= self.high and clean_text(v)}
         if not labels:
@@ -1012,7 +1015,8 @@ class _MapLayouter:
             mid = (self.low + self.high) / 2
             if mid == int(mid):
                 labels[int(mid)] = str(int(mid))
-        return dict(sorted(labels.items()))
+        self._labels = dict(sorted(labels.items()))
+        return self._labels
 
     def _scale_label_width(self) -> float:
         return min(max(self.ts.measure(label, SMALL_SIZE) for label in self._scale_labels().values()), 96.0)
@@ -1025,21 +1029,20 @@ class _MapLayouter:
         title = clean_text(self.journey.meta.title)
         lines, cut = self.ts.wrap(title, avail, TITLE_SIZE, True, 2)
         title_h = len(lines) * LINE_HEIGHT[TITLE_SIZE]
-        chips = self._header_chips()
-        # Flow the chips under the title.
+        # The chips flow under the title, wrapping to more rows when the map is narrow.
         chip_h = 24
-        placed: list[tuple[float, float, float, str, str, str | None, tuple[str, float], bool, str | None]] = []
+        placed: list[tuple[float, float, float, str, str, float, str | None, str | None]] = []
         x, y = MARGIN, top + title_h + 8
-        for role, text, swatch, tooltip in chips:
+        for role, text, swatch in self._header_chips():
+            bold = role.startswith("chip-state")
             pad_left = 10 + (14 if swatch else 0)
-            max_text = avail - pad_left - 10
-            shown, text_w, was_cut = self.ts.ellipsize(text, max_text, SMALL_SIZE, role.startswith("chip-state"))
+            shown, text_w, was_cut = self.ts.ellipsize(text, avail - pad_left - 10, SMALL_SIZE, bold)
             if not shown:
                 continue
             w = math.ceil(pad_left + text_w + 10)
             if x > MARGIN and x + w > MARGIN + avail:
                 x, y = MARGIN, y + chip_h + 6
-            placed.append((x, y, w, role, shown, swatch, (shown, text_w), was_cut, tooltip or (text if was_cut else None)))
+            placed.append((x, y, w, role, shown, text_w, swatch, text if was_cut else None))
             x += w + 6
         bottom = (y + chip_h) if placed else top + title_h
         region = Rect(MARGIN, top, avail, bottom - top, "header")
@@ -1048,38 +1051,35 @@ class _MapLayouter:
             title_box = b.box(Rect(MARGIN, top, avail, title_h, "text-box header-title"), region, "header", "title",
                               tooltip=title if cut else None)
             b.block_lines(lines, MARGIN, top, TITLE_SIZE, True, "map-title", title_box.rect, "header")
-        for cx, cy, w, role, shown, swatch, (text, text_w), was_cut, tooltip in placed:
+        for cx, cy, w, role, text, text_w, swatch, tooltip in placed:
             chip = b.box(Rect(cx, cy, w, chip_h, f"chip {role}"), region, "header", f"chip-{role}-{text}",
                          tooltip=tooltip, radius=chip_h / 2)
-            bold = role.startswith("chip-state")
             text_x = cx + 10 + (14 if swatch else 0)
-            b.block_lines([(text, text_w)], text_x, cy + (chip_h - LINE_HEIGHT[SMALL_SIZE]) / 2, SMALL_SIZE, bold,
-                          "chip-text", chip.rect, "header")
+            b.block_lines([(text, text_w)], text_x, cy + (chip_h - LINE_HEIGHT[SMALL_SIZE]) / 2, SMALL_SIZE,
+                          role.startswith("chip-state"), "chip-text", chip.rect, "header", right=chip.rect.right - 10)
             if swatch:
                 self.layout.markers.append(Marker("swatch", cx + 14, cy + chip_h / 2, 5, f"swatch {swatch}",
                                                   "header", chip.rect, box=chip.rect))
         return bottom
 
-    def _header_chips(self) -> list[tuple[str, str, str | None, str | None]]:
-        """(role, text, swatch css class, tooltip) of the header chips."""
+    def _header_chips(self) -> list[tuple[str, str, str | None]]:
+        """(role, text, swatch css class) of the header chips: state, stage, size, personas."""
         meta = self.journey.meta
-        chips: list[tuple[str, str, str | None, str | None]] = []
+        chips: list[tuple[str, str, str | None]] = []
         state = "Future state" if meta.state == "future" else "Current state"
-        chips.append((f"chip-state chip-{meta.state}", state, None, None))
+        chips.append((f"chip-state chip-{meta.state}", state, None))
         if self.layout.mode == "stage":
             stage = self.stages[0]
             position = next(i for i, s in enumerate(self.journey.stages) if s.id == stage.id) + 1
             chips.append(("chip-info", f"Stage {position} of {len(self.journey.stages)}: {clean_text(stage.meta.title)}",
-                          None, None))
-        count = f"{_plural(self.total, 'step')} in {_plural(len([s for s in self.journey.stages if s.touchpoints]), 'stage')}"
-        if self.overview:
-            count = "Overview: " + count
-        chips.append(("chip-info", count, None, None))
+                          None))
+        stages = len([s for s in self.journey.stages if s.touchpoints])
+        count = f"{_plural(self.total, 'step')} in {_plural(stages, 'stage')}"
+        chips.append(("chip-info", ("Overview: " + count) if self.overview else count, None))
         curves = {key: index for index, key in enumerate(self.series_keys) if key is not None}
-        shown = list(meta.personas) + [k for k in curves if k not in meta.personas]
-        for persona in shown:
+        for persona in list(meta.personas) + [k for k in curves if k not in meta.personas]:
             swatch = f"series-{curves[persona] % 8 + 1}" if persona in curves and "emotion" in self.kinds else None
-            chips.append(("chip-persona", persona_name(self.site, persona), swatch, None))
+            chips.append(("chip-persona", persona_name(self.site, persona), swatch))
         return chips
 
     # -- header rows -------------------------------------------------------------------------------
@@ -1386,7 +1386,8 @@ class _MapLayouter:
             self.layout.markers.append(Marker("swatch", rect.x + 5, y + rect.h / 2, 5, f"swatch {css}", "gutter",
                                               gutter_cell, box=rect))
             if shown:
-                b.block_lines([(shown, w)], rect.x + 16, y, SMALL_SIZE, False, "legend-text", box.rect, "gutter")
+                b.block_lines([(shown, w)], rect.x + 16, y, SMALL_SIZE, False, "legend-text", box.rect, "gutter",
+                              right=rect.right)
 
         # The curves and their markers.
         for column in self.layout.columns:
@@ -1456,7 +1457,7 @@ class _MapLayouter:
                                                f"lane-line-{row.key}", Rect(left, row.y, right - left, 0)))
 
     def _empty_note(self, top: float, bottom: float) -> None:
-        text = "This journey has no steps yet."
+        text = f"This {'stage' if self.layout.mode == 'stage' else 'journey'} has no steps yet."
         w = self.ts.measure(text, BODY_SIZE)
         cell = Rect(MARGIN + self.gutter, top, self.width - 2 * MARGIN - self.gutter, max(bottom - top, 0), "cell")
         if cell.w < w + 16 or cell.h < LINE_HEIGHT[BODY_SIZE]:

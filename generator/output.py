@@ -50,6 +50,7 @@ def write_site(site_dir: Path, files: Mapping[str, bytes], copies: Mapping[str, 
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
     try:
+        staging.chmod(0o755)  # mkdtemp makes it 0700; a web server running as another user must read the site
         for rel, data in sorted(files.items()):
             _safe_path(staging, rel).write_bytes(data)
         for rel, source in sorted(copies.items()):

@@ -186,7 +186,7 @@ def check_layout(layout: MapLayout) -> None:
         assert icon.cell.contains(icon.bounds) and (icon.box is None or icon.box.contains(icon.bounds))
     # Badges and bullets never sit on a text line.
     for marker in layout.markers:
-        if marker.kind in ("pain", "opportunity", "bullet"):
+        if marker.kind in ("pain", "opportunity", "bullet", "swatch"):
             for line in layout.texts:
                 if line.box == marker.box:
                     assert not line.bounds.overlaps(marker.bounds), f"{marker.kind} marker on {line.text!r}"
@@ -431,15 +431,16 @@ def test_cjk_emoji_and_right_to_left_text(text: str) -> None:
 def test_three_personas_curves_and_legend() -> None:
     personas = ["amira", "bo", "carla"]
     site = synthetic_site(personas=personas)
+    site.personas["carla"] = Persona("carla", PersonaMeta(name="כרמלה לוי"), site.personas["carla"].source)
     same = lambda i: {"emotion": {p: 3 for p in personas}} if i == 4 else None  # noqa: E731 - all equal at step 5
     journey = synthetic_journey(site, 9, personas=personas, step_fields=same)
     layout = layout_journey(site, journey, link=link)
     check_layout(layout)
     assert [s.key for s in layout.series] == personas
     assert [s.css_class for s in layout.series] == ["series-1", "series-2", "series-3"]
-    assert [e.label for e in layout.legend] == ["Amira", "Bo", "Carla"]
+    assert [e.label for e in layout.legend] == ["Amira", "Bo", "כרמלה לוי"]
     legend_texts = {line.text for line in layout.texts if line.role == "legend-text"}
-    assert legend_texts == {"Amira", "Bo", "Carla"}
+    assert legend_texts == {"Amira", "Bo", "כרמלה לוי"}
     # Equal scores at one step: the three markers sit side by side, not on top of each other.
     markers = [m for m in layout.markers if m.kind == "emotion" and m.group == "col:step-5"]
     assert len(markers) == 3

@@ -333,3 +333,25 @@ def test_any_text_lays_out_and_draws_safely(title: str, action: str, item: str, 
     root = parse(render_journey_map(site, journey, link=link, id_prefix="m-").svg)
     assert {local(el.tag) for el in root.iter()} <= {"svg", "title", "desc", "g", "rect", "text", "path", "circle", "a"}
     assert not [name for el in root.iter() for name in el.attrib if local(name).lower().startswith("on")]
+
+
+def test_every_shape_is_styled_by_map_css(examples: Site) -> None:
+    """A shape without a class map.css knows would be drawn in SVG's default black."""
+    css = (REPO / "theme" / "assets" / "map.css").read_text(encoding="utf-8")
+    known = set()
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+        if re.search(r"(^|[;\s])fill\s*:", body):  # rules that paint a shape
+            known |= set(re.findall(r"\.([a-z][a-z0-9_-]*)", selectors))
+    known -= {"jm-map"}
+    site = synthetic_site(personas=["a", "b"])
+    journeys = list(examples.journeys.values()) + [
+        synthetic_journey(site, 3, personas=["a", "b"], step_fields=lambda i: {
+            "pain_points": [f"p{k}" for k in range(7)], "frontstage": [f"f{k}" for k in range(7)]})]
+    for journey in journeys:
+        owner = examples if journey.id in examples.journeys else site
+        for kwargs in ({}, {"overview": True}):
+            root = parse(render_journey_map(owner, journey, link=link, id_prefix="m-", **kwargs).svg)
+            for el in root.iter():
+                if local(el.tag) in ("rect", "circle", "path"):
+                    classes = set(el.get("class", "").split())
+                    assert classes & known, f"unstyled <{local(el.tag)} class={el.get('class')!r}>"

@@ -9,8 +9,3 @@ journey. Every exporter reads a loaded `Site` (model.py).
 - mermaid.py: Mermaid `journey` diagrams, following Mermaid's own parser (journey.jison).
 - commands.py: the `journeymap import ...` and `journeymap export ...` click groups.
 """
-from __future__ import annotations
-
-from .writer import NewJourney, NewStage, NewTouchpoint, WriteResult, write_journey
-
-__all__ = ["NewJourney", "NewStage", "NewTouchpoint", "WriteResult", "write_journey"]
