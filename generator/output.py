@@ -60,7 +60,7 @@ def write_site(site_dir: Path, files: Mapping[str, bytes], copies: Mapping[str, 
             if kept.is_file() and not (staging / name).exists():
                 shutil.copy2(kept, _safe_path(staging, name))
         (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-        _swap(staging, target)
+        swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -75,7 +75,7 @@ def _safe_path(root: Path, rel: str) -> Path:
     return path
 
 
-def _swap(staging: Path, target: Path) -> None:
+def swap_in(staging: Path, target: Path) -> None:
     """Replace target with staging; the old build is removed only after the new one is in place."""
     if not target.exists():
         os.replace(staging, target)

@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from ..content import ID_PATTERN, parse_yaml, split_front_matter
 from ..diagnostics import DiagnosticError, error
 from ..model import Site
+from ..output import swap_in
 from ..schema import SCHEMA_FILES, JourneyMeta, PersonaMeta, StageMeta, TouchpointMeta
 
 
@@ -212,7 +213,7 @@ def write_journey(site: Site, journey: NewJourney, force: bool = False) -> Write
             temp.write_text(text, encoding="utf-8")
             pending.append((temp, personas_dir / f"{pid}.md"))
         replaced = target.exists()
-        _swap_in(staging, target)
+        swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         for temp, _ in pending:
@@ -257,16 +258,3 @@ def _copy(source: Path, dest: Path) -> None:
         shutil.copy2(source, dest, follow_symlinks=False)
 
 
-def _swap_in(staging: Path, target: Path) -> None:
-    """Put staging where target is; an old target is removed only after the new one is in place."""
-    if not target.exists():
-        os.replace(staging, target)
-        return
-    old = target.parent / f".{target.name}.replaced-{os.getpid()}"
-    os.replace(target, old)
-    try:
-        os.replace(staging, target)
-    except BaseException:
-        os.replace(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
