@@ -26,10 +26,11 @@ def build(root: Path, site_dir: Path | None = None, include_drafts: bool = False
         raise DiagnosticError(diagnostics)
     target = site_dir if site_dir is not None else site.root / site.config.site_dir
     check_site_dir(target, site.root, _sources(site))
-    from .site import render_site  # imported late: `validate` never pays for templates and maps
+    from .search import index_search  # imported late: `validate` never pays for templates and maps
+    from .site import render_site
 
     files, copies = render_site(site, include_drafts=include_drafts)
-    write_site(target, files, copies, keep=site.config.keep_files)
+    write_site(target, files, copies, keep=site.config.keep_files, finish=index_search)
     return BuildResult(site, target, diagnostics, sorted(files))
 
 

@@ -95,6 +95,7 @@ def validate(project: Path, strict: bool, fmt: str) -> None:
 def build(project: Path, site_dir: Path | None, drafts: bool, strict: bool) -> None:
     """Validate and build the site into site_dir (atomically: a failed build leaves the old site)."""
     from .build import build as run_build
+    from .search import SearchIndexError
 
     try:
         result = run_build(project, site_dir, include_drafts=drafts, strict=strict)
@@ -102,6 +103,10 @@ def build(project: Path, site_dir: Path | None, drafts: bool, strict: bool) -> N
         print_diagnostics(exc.diagnostics, project.resolve())
         click.echo("Build failed; nothing was written.", err=True)
         sys.exit(EXIT_CONTENT)
+    except SearchIndexError as exc:
+        _fail(f"the search index could not be built, so nothing was written: {exc}")
+    except OSError as exc:
+        _fail(f"could not write the site: {exc}")
     except Exception as exc:  # noqa: BLE001
         _internal_error(exc)
     print_diagnostics(result.diagnostics, project.resolve())
@@ -113,12 +118,13 @@ def build(project: Path, site_dir: Path | None, drafts: bool, strict: bool) -> N
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; anything wider than loopback prints a warning.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in a browser.")
-def serve(project: Path, host: str, port: int, open_browser: bool) -> None:
+@click.option("--drafts", is_flag=True, help="Include journeys with status: draft.")
+def serve(project: Path, host: str, port: int, open_browser: bool, drafts: bool) -> None:
     """Build the site and serve it with live reload; content errors show in the page."""
     from .serve import serve as run_serve
 
     try:
-        run_serve(project, host=host, port=port, open_browser=open_browser)
+        run_serve(project, host=host, port=port, open_browser=open_browser, include_drafts=drafts)
     except OSError as exc:
         _fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
 

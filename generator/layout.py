@@ -752,9 +752,7 @@ def emotion_scores(journey: Journey, touchpoints: Sequence[Touchpoint],
     stages = {stage.id: stage for stage in journey.stages}
     result: list[tuple[float, bool] | None] = []
     for tp in touchpoints:
-        score = _score_lookup(tp.meta.emotion, key)
-        if score is None and isinstance(tp.meta.emotion, dict) and key is not None:
-            score = None  # this persona has no score at this step
+        score = _score_lookup(tp.meta.emotion, key)  # None too when this persona has no score here
         if score is not None:
             result.append((float(score), False))
             continue
@@ -1260,22 +1258,28 @@ class _MapLayouter:
         top = y + pad
         for block in card.blocks:
             top += block.gap_before
+            # Right-to-left paragraphs are mirrored: their marker on the right, the text aligned to it.
+            rtl = bool(block.lines) and is_rtl(block.lines[0][0])
             if block.marker and block.lines:
                 mid = top + LINE_HEIGHT[block.size] / 2
-                left = x + pad
+
+                def at(offset: float, size: float = 0.0) -> float:
+                    """x of a marker `offset` px into the block's marker area (`size` wide for icons)."""
+                    return (x + w - pad - offset - size) if rtl else (x + pad + offset)
+
                 if block.marker == "bullet":
-                    self.layout.markers.append(Marker("bullet", left + 3, mid, 2.5, "bullet", group, cell, box=rect))
+                    self.layout.markers.append(Marker("bullet", at(3), mid, 2.5, "bullet", group, cell, box=rect))
                 elif block.marker.startswith("icon:"):
-                    self.layout.icons.append(Icon(block.marker[5:], left, mid - 9, 18, "channel-icon", group, cell,
-                                                  box=rect))
+                    self.layout.icons.append(Icon(block.marker[5:], at(0, 18), mid - 9, 18, "channel-icon", group,
+                                                  cell, box=rect))
                 elif block.marker.startswith("pain"):
-                    self.layout.markers.append(Marker("pain", left + 8, mid, 8, f"badge badge-{block.marker}", group,
+                    self.layout.markers.append(Marker("pain", at(8), mid, 8, f"badge badge-{block.marker}", group,
                                                       cell, icon="alert", box=rect))
                 elif block.marker == "opportunity":
-                    self.layout.markers.append(Marker("opportunity", left + 8, mid, 8, "badge badge-opportunity", group,
+                    self.layout.markers.append(Marker("opportunity", at(8), mid, 8, "badge badge-opportunity", group,
                                                       cell, icon="bulb", box=rect))
             b.block_lines(block.lines, x + pad + block.indent, top, block.size, block.bold, block.role, box.rect, group,
-                          right=x + w - pad)
+                          right=x + w - pad - (block.indent if rtl else 0))
             top += len(block.lines) * LINE_HEIGHT[block.size]
 
     def _count_text(self, count: int) -> str:

@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from .diagnostics import DiagnosticError, error
 
@@ -41,10 +41,12 @@ def check_site_dir(site_dir: Path, project_root: Path, sources: Mapping[str, Pat
                                      f"choose an empty or new folder; journeymap replaces only folders holding its {MARKER} marker")])
 
 
-def write_site(site_dir: Path, files: Mapping[str, bytes], copies: Mapping[str, Path], keep: Iterable[str] = ()) -> None:
+def write_site(site_dir: Path, files: Mapping[str, bytes], copies: Mapping[str, Path], keep: Iterable[str] = (),
+               finish: Callable[[Path], None] | None = None) -> None:
     """Write `files` (relative path -> bytes) and `copies` (relative path -> source file) as site_dir.
 
-    Everything is written to a sibling temporary folder first; only a complete build is swapped in.
+    Everything is written to a sibling temporary folder first; `finish(staging)` runs on the complete
+    folder (the search indexer reads the written pages); only then is it swapped in.
     """
     target = site_dir.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -59,6 +61,8 @@ def write_site(site_dir: Path, files: Mapping[str, bytes], copies: Mapping[str, 
             kept = target / name
             if kept.is_file() and not (staging / name).exists():
                 shutil.copy2(kept, _safe_path(staging, name))
+        if finish is not None:
+            finish(staging)
         (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         swap_in(staging, target)
     except BaseException:

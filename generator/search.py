@@ -28,6 +28,8 @@ from typing import Any
 
 BUNDLE_DIR = "pagefind"
 # Pagefind writes ready-made UIs we do not use; the theme has its own, so leave them out.
+# Page furniture that would only clutter excerpts: heading permalinks, step numbers, eyebrows, stat tiles.
+EXCLUDE = ".header-anchor, .jm-step-no, .jm-eyebrow, .jm-stats, .jm-map-toolbar"
 UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
           "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 
@@ -46,7 +48,8 @@ def index_search(staging_dir: Path) -> None:
     bundle = staging_dir / BUNDLE_DIR
     if bundle.exists():
         shutil.rmtree(bundle)
-    command = pagefind_command() + ["--site", str(staging_dir), "--output-subdir", BUNDLE_DIR, "--silent"]
+    command = pagefind_command() + ["--site", str(staging_dir), "--output-subdir", BUNDLE_DIR,
+                                      "--exclude-selectors", EXCLUDE, "--silent"]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:

@@ -125,6 +125,7 @@ def error_page(diagnostics: list[Diagnostic], exc: BaseException | None, project
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)} · journeymap serve</title>
+<link rel="icon" href="data:,">
 <style>
 body {{ margin: 0; font: 15px/1.55 system-ui, sans-serif; background: #fff7f6; color: #1c2433; }}
 main {{ max-width: 960px; margin: 0 auto; padding: 32px 24px; }}

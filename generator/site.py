@@ -191,7 +191,7 @@ class SiteRenderer:
             if folder != theme_dirs(self.site)[-1]:
                 loaders.append(FileSystemLoader(str(folder)))  # custom_dir/<template>.html, as in MkDocs
         env = Environment(loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined,
-                          trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                          trim_blocks=False, lstrip_blocks=True, keep_trailing_newline=True)
         env.globals.update(
             config=self.config,
             version=__version__,
@@ -201,6 +201,12 @@ class SiteRenderer:
             lane_title=lane_title,
             severity_order=SEVERITY_ORDER,
         )
+        try:  # the map's channel icons, so a channel looks the same on the map and in the pages
+            from .icons import ICON_PATHS
+
+            env.globals["channel_icon_paths"] = dict(ICON_PATHS)
+        except ImportError:  # pragma: no cover
+            env.globals["channel_icon_paths"] = {}
         env.filters["tojson_safe"] = _json_for_script
         env.filters["extra_value"] = _extra_value
         return env
@@ -384,7 +390,6 @@ class SiteRenderer:
 
     def _journey_pages(self, journey: Journey) -> None:
         key = U.journey(journey.id)
-        full = self._map(journey, key, id_prefix="map-")
         standalone = self._map(journey, U.journey_map(journey.id), id_prefix="map-", standalone=True)
         self.pages[U.journey_map(journey.id)] = standalone.svg.encode("utf-8")
         maps: list[MapView]
@@ -397,7 +402,7 @@ class SiteRenderer:
                     maps.append(MapView(detail.svg, detail.width, detail.height, stage.meta.title, f"map-stage-{stage.id}",
                                         Link(stage.meta.title, U.stage(journey.id, stage.id))))
         else:
-            maps = [full]
+            maps = [self._map(journey, key, id_prefix="map-")]
         body = self._markdown(journey.source, key)
         edit, view = self._edit_url(journey.source)
         self._page(key, "journey.html", title=journey.meta.title, section=U.HOME,
@@ -427,7 +432,8 @@ class SiteRenderer:
         stage_map = None
         if stage.touchpoints:
             stage_map = self._map(journey, key, id_prefix=f"map-{stage.id}-", stage_id=stage.id)
-        self._page(key, "stage.html", title=stage.meta.title, section=U.HOME,
+        phase_has_pains = any(e.stage.meta.phase == stage.meta.phase for e in self.pains) if stage.meta.phase else False
+        self._page(key, "stage.html", title=stage.meta.title, section=U.HOME, phase_link=phase_has_pains,
                    crumbs=[Link("Journeys", U.HOME), Link(journey.meta.title, U.journey(journey.id))],
                    body_html=self._markdown(stage.source, key), journey=journey, stage=stage,
                    view=self._stage_view(journey, stage), stage_map=stage_map,
@@ -645,9 +651,8 @@ class SiteRenderer:
         return None
 
     def _personas(self) -> None:
-        people = self._used_personas()
         self._page(U.PERSONAS, "personas.html", title="Personas", section=U.PERSONAS, crumbs=[],
-                   personas=[self._persona_card(p) for p in people])
+                   personas=[self._persona_card(p) for p in self.site.personas.values()])
         for persona in self.site.personas.values():
             key = U.persona(persona.id)
             journeys = []

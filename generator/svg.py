@@ -16,11 +16,12 @@ import re
 import xml.etree.ElementTree as etree
 from collections import defaultdict
 from functools import lru_cache
+
 import svgwrite
 from svgwrite.base import Desc, Title
 
 from .icons import MARKER_ICONS, icon_path
-from .layout import Box, MapLayout, Marker, Rect, TextLine, _num, safe_key
+from .layout import Box, Icon, MapLayout, Marker, Rect, TextLine, _num, safe_key
 from .links import classify
 
 ID_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
@@ -67,7 +68,7 @@ class _Drawer:
         for marker in layout.markers:
             if marker.box is not None:
                 self.markers_in[marker.box].append(marker)
-        self.icons_in: dict[Rect, list] = defaultdict(list)
+        self.icons_in: dict[Rect, list[Icon]] = defaultdict(list)
         for icon in layout.icons:
             if icon.box is not None:
                 self.icons_in[icon.box].append(icon)
@@ -145,13 +146,13 @@ class _Drawer:
             group.add(self.text(line))
         return group
 
-    def icon(self, icon) -> svgwrite.base.BaseElement:
+    def icon(self, icon: Icon) -> svgwrite.base.BaseElement:
         scale = icon.size / 24
         return self.dwg.path(d=icon_path(icon.name), class_=_classes("icon " + icon.role + " icon-" + icon.name),
                              transform=f"translate({_num(icon.x)} {_num(icon.y)}) scale({scale:.4f})")
 
     def add_group_items(self, parent, group: str, boxes: dict[str, list[Box]], markers: dict[str, list[Marker]],
-                        icons: dict[str, list]) -> None:
+                        icons: dict[str, list[Icon]]) -> None:
         for box in boxes.get(group, ()):
             parent.add(self.box(box))
         for marker in markers.get(group, ()):
@@ -191,7 +192,7 @@ class _Drawer:
         markers: dict[str, list[Marker]] = defaultdict(list)
         for marker in layout.markers:
             markers[marker.group].append(marker)
-        icons: dict[str, list] = defaultdict(list)
+        icons: dict[str, list[Icon]] = defaultdict(list)
         for icon in layout.icons:
             icons[icon.group].append(icon)
         paths: dict[str, list] = defaultdict(list)

@@ -22,7 +22,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
-if [ -f package.json ]; then npm install --no-audit --no-fund --silent; fi
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; fi
 
 export PYTHONHASHSEED=0
 status=0

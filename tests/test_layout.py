@@ -10,8 +10,6 @@ benchmarks/bench_layout.py.
 """
 from __future__ import annotations
 
-import datetime as dt
-import math
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -19,10 +17,10 @@ import pytest
 
 from journeymap import textmeasure as tm
 from journeymap.content import SourceDocument
-from journeymap.layout import (LINE_HEIGHT, MIN_FONT, TEXT_LINES, MapLayout, Rect, layout_emotion_chart,
-                               layout_journey, monotone_path, needs_overview, ChartSeries)
+from journeymap.layout import (MIN_FONT, TEXT_LINES, ChartSeries, MapLayout, Rect, layout_emotion_chart,
+                               layout_journey, monotone_path, needs_overview)
 from journeymap.model import Journey, Persona, Site, Stage, Touchpoint, load_site
-from journeymap.schema import JourneyMeta, LaneSpec, PersonaMeta, SiteConfig, StageMeta, TouchpointMeta
+from journeymap.schema import JourneyMeta, PersonaMeta, SiteConfig, StageMeta, TouchpointMeta
 
 REPO = Path(__file__).resolve().parents[1]
 EPS = 0.01

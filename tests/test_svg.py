@@ -10,12 +10,16 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from journeymap.layout import layout_journey
 from journeymap.maps import CurveSeries, RenderedMap, needs_overview, render_emotion_chart, render_journey_map
-from journeymap.model import Site, Touchpoint
+from journeymap.model import Journey, Persona, Site, Touchpoint
+from journeymap.schema import PersonaMeta
 from journeymap.svg import normalise_prefix
 
-from test_layout import example_site, synthetic_journey, synthetic_site
+from test_layout import check_layout, example_site, synthetic_journey, synthetic_site
 
 REPO = Path(__file__).resolve().parents[1]
 SVG = "{http://www.w3.org/2000/svg}"
@@ -194,12 +198,8 @@ def test_chart_structure(examples: Site) -> None:
 # --- safety ---------------------------------------------------------------------------------------
 
 
-def _hostile_site(text: str) -> tuple[Site, object]:
+def _hostile_site(text: str) -> tuple[Site, Journey]:
     site = synthetic_site(personas=["villain"])
-    site.personas["villain"].meta.__dict__  # noqa: B018 - personas are frozen; rebuild with a hostile name
-    from journeymap.model import Persona
-    from journeymap.schema import PersonaMeta
-
     site.personas["villain"] = Persona("villain", PersonaMeta(name=text), site.personas["villain"].source)
     lanes = ["actions", "thoughts", "emotion", "channels", "frontstage", "backstage", "support", "pain_points",
              "opportunities", "owner", {"id": "kpi", "title": text, "extra": "kpi"}]
@@ -305,13 +305,6 @@ def _strip_decl(svg: str) -> str:
 
 # --- any text at all ------------------------------------------------------------------------------
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from test_layout import check_layout  # noqa: E402
-
-from journeymap.layout import layout_journey  # noqa: E402
-
 ANY_TEXT = st.text(st.characters(codec="utf-8"), max_size=120)
 
 
@@ -319,9 +312,6 @@ ANY_TEXT = st.text(st.characters(codec="utf-8"), max_size=120)
 @given(title=ANY_TEXT, action=ANY_TEXT, item=ANY_TEXT, persona=ANY_TEXT)
 def test_any_text_lays_out_and_draws_safely(title: str, action: str, item: str, persona: str) -> None:
     site = synthetic_site(personas=["p"])
-    from journeymap.model import Persona
-    from journeymap.schema import PersonaMeta
-
     site.personas["p"] = Persona("p", PersonaMeta(name=persona or "x"), site.personas["p"].source)
     journey = synthetic_journey(site, 2, personas=["p"], title=title or "t",
                                 step_fields=lambda i: {"title": title or "t", "action": action, "frontstage": [item],

@@ -1,9 +1,10 @@
-"""`journeymap import csv|mermaid` and `journeymap export csv|mermaid`.
+"""`journeymap import csv|mermaid` and `journeymap export csv|mermaid|png|pdf`.
 
 Two click groups, `import_group` and `export_group`, added to the main CLI with
 `main.add_command(import_group)` and `main.add_command(export_group)`. Same conventions as cli.py:
 exit 0 success, 1 content errors, 2 usage or internal errors; diagnostics go to stderr as text
-(journeymap.report.render); exported text goes to stdout unless -o is given.
+(journeymap.report.render); exported text goes to stdout unless -o is given; PNG and PDF go to
+JOURNEY.png / JOURNEY.pdf unless -o is given (render.py, headless Chromium).
 """
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ EXPORT_EPILOG = """\b
 Examples:
   journeymap export csv first-purchase -o first-purchase.csv
   journeymap export mermaid first-purchase >> README.md
+  journeymap export png first-purchase --scale 3 -o slides/first-purchase.png
+  journeymap export pdf first-purchase -o first-purchase.pdf
 """
 
 
@@ -214,7 +217,7 @@ def import_mermaid_command(file: Path, journey_id: str, title: str | None, proje
 
 @click.group("export", epilog=EXPORT_EPILOG)
 def export_group() -> None:
-    """Write a journey as a spreadsheet (CSV) or a Mermaid journey diagram."""
+    """Write a journey as a spreadsheet (CSV), a Mermaid journey diagram, a PNG image or a PDF."""
 
 
 def _exportable(project: Path, journey_id: str):  # type: ignore[no-untyped-def]
@@ -240,6 +243,11 @@ def _emit(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
+    _write_file(text.encode("utf-8"), output)
+
+
+def _write_file(data: bytes, output: Path) -> None:
+    """Write `data` to `output` atomically (a temporary file beside it, then a rename)."""
     target = output.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -247,13 +255,21 @@ def _emit(text: str, output: Path | None) -> None:
     os.umask(mask)
     try:
         os.chmod(temp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~mask)  # mkstemp makes it private
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
         os.replace(temp, target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
     click.echo(f"wrote {output}", err=True)
+
+
+def _emit_binary(data: bytes, output: Path) -> None:
+    if str(output) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    _write_file(data, output)
 
 
 @export_group.command("csv")
@@ -290,3 +306,84 @@ def export_mermaid_command(journey_id: str, project: Path, output: Path | None) 
     except Exception as exc:  # noqa: BLE001
         _internal_error(exc)
     _emit(text, output)
+
+
+def _renderable(project: Path, journey_id: str):  # type: ignore[no-untyped-def]
+    """Like _exportable, but after the full validation (references, scales...): a map is drawn from
+    every field, so any error in the journey's files stops a PNG or PDF export (exit 1)."""
+    from ..model import CONFIG_FILE
+    from ..validate import validate_project
+
+    site, diagnostics = validate_project(project)
+    if site is None or not site.config_ok:
+        _print([d for d in diagnostics if d.file == CONFIG_FILE and d.is_error], project.resolve())
+        sys.exit(EXIT_CONTENT)
+    folder = _rel(site.content_dir / "journeys" / journey_id, site.root)
+    broken = [d for d in diagnostics if d.is_error and d.file.startswith(folder + "/")]
+    journey = site.journeys.get(journey_id)
+    if broken or (journey is not None and journey.unplaced):
+        _print(broken, site.root)
+        click.echo(f"journeymap: journey '{journey_id}' has errors; fix them before drawing it.", err=True)
+        sys.exit(EXIT_CONTENT)
+    if journey is None:
+        known = ", ".join(site.journeys) or "none"
+        _fail(f"no journey '{journey_id}'{did_you_mean(journey_id, site.journeys)} (journeys: {known})")
+    return site, journey
+
+
+def _binary_output_option(suffix: str):  # type: ignore[no-untyped-def]
+    return click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path), default=None,
+                        help=f"File to write (default: JOURNEY.{suffix} in the current folder; '-' for standard output).")
+
+
+@export_group.command("png")
+@click.argument("journey_id", metavar="JOURNEY")
+@_binary_output_option("png")
+@click.option("--scale", type=click.FloatRange(min=0.25, max=8), default=2.0, show_default=True,
+              help="Image pixels per map unit: 1 is the map's natural size, 2 or 3 for slides and high-DPI screens.")
+@_project_option
+def export_png_command(journey_id: str, output: Path | None, scale: float, project: Path) -> None:
+    """Write JOURNEY's map as a PNG image, rendered in headless Chromium.
+
+    The image is the full swimlane map (as in map.svg) at its natural size times --scale, in light
+    colours. Needs the Python package playwright and Chromium (apt-get install chromium).
+    """
+    from .render import RenderError, render_png
+
+    site, journey = _renderable(project, journey_id)
+    try:
+        data = render_png(site, journey, scale=scale)
+    except RenderError as exc:
+        _fail(str(exc))
+    except Exception as exc:  # noqa: BLE001
+        _internal_error(exc)
+    _emit_binary(data, output or Path(f"{journey_id}.png"))
+
+
+@export_group.command("pdf")
+@click.argument("journey_id", metavar="JOURNEY")
+@_binary_output_option("pdf")
+@_project_option
+def export_pdf_command(journey_id: str, output: Path | None, project: Path) -> None:
+    """Write JOURNEY's page as a PDF: A3 landscape, the map on a page of its own, then the stages,
+    the map as a table, pain points and opportunities.
+
+    The site is built into a temporary folder first, so the whole project must build (errors in any
+    file stop the export, as they stop `journeymap build`). Needs the Python package playwright and
+    Chromium (apt-get install chromium).
+    """
+    from .render import RenderError, render_pdf
+
+    site, journey = _renderable(project, journey_id)
+    try:
+        data = render_pdf(site.root, journey)
+    except DiagnosticError as exc:
+        _print(exc.diagnostics, site.root)
+        click.echo(f"journeymap: the PDF prints journey '{journey_id}' from the built site, and the site does not build: "
+                   "fix the problems above.", err=True)
+        sys.exit(EXIT_CONTENT)
+    except RenderError as exc:
+        _fail(str(exc))
+    except Exception as exc:  # noqa: BLE001
+        _internal_error(exc)
+    _emit_binary(data, output or Path(f"{journey_id}.pdf"))
