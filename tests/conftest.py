@@ -1,9 +1,14 @@
 """Shared fixtures: one example build and one browser per test run, and the hypothesis profiles."""
 from __future__ import annotations
 
+import functools
 import os
+import shutil
+import threading
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -31,20 +36,67 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def example_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
-    """The bundled example, built once per run and shared by every xdist worker (read-only!)."""
+def _shared_build(tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str,
+                  make: Callable[[Path], Path]) -> Path:
+    """Build once per test run, shared by every xdist worker through a file lock (read-only!)."""
     from filelock import FileLock
-
-    from journeymap.build import build
 
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if worker_id != "master" else base
-    target = shared / "example-site"
-    with FileLock(str(shared / "example-site.lock")):
-        if not (target / "index.html").is_file():
-            build(ROOT, target)
-    return target
+    done = shared / f"{name}.done"
+    with FileLock(str(shared / f"{name}.lock")):
+        if not done.is_file():
+            site = make(shared / name)
+            done.write_text(str(site), encoding="utf-8")
+    return Path(done.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The bundled example, built once per run into <shared>/example/www/sub/ (served at /sub/)."""
+    from journeymap.build import build
+
+    return _shared_build(tmp_path_factory, worker_id, "example", lambda folder: build(ROOT, folder / "www" / "sub").site_dir)
+
+
+@pytest.fixture(scope="session")
+def example_file_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The example built with use_directory_urls: false, for opening from file://."""
+    from journeymap.build import build
+
+    def make(folder: Path) -> Path:
+        shutil.copytree(ROOT / "content", folder / "content")
+        config = (ROOT / "site_config.yml").read_text(encoding="utf-8")
+        (folder / "site_config.yml").write_text(config + "\nuse_directory_urls: false\n", encoding="utf-8")
+        return build(folder).site_dir
+
+    return _shared_build(tmp_path_factory, worker_id, "example-files", make)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@contextmanager
+def static_server(directory: Path) -> Iterator[str]:
+    """A threaded http.server on 127.0.0.1 serving `directory`; yields its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def example_server(example_site: Path) -> Iterator[str]:
+    """The example served under a sub-path: http://127.0.0.1:PORT/sub/."""
+    with static_server(example_site.parent) as base:
+        yield base + "sub/"
 
 
 @pytest.fixture(scope="session")

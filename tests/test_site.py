@@ -7,17 +7,13 @@ Small sites are written inline into temporary folders (helpers.make_site); brows
 """
 from __future__ import annotations
 
-import functools
 import json
 import mimetypes
 import re
 import shutil
 import subprocess
-import threading
 from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import unquote
 
 import pytest
@@ -450,41 +446,20 @@ def test_page_ids_are_unique(tmp_path: Path) -> None:
 VNU = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
+@pytest.fixture(scope="module")
+def example_build(example_site: Path) -> Path:
+    """The run's shared example build (served at /sub/), with its search index."""
+    return example_site
 
 
 @pytest.fixture(scope="module")
-def example_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled example built under www/sub/ (to serve at /sub/), with its search index."""
-    www = tmp_path_factory.mktemp("www")
-    site = build(REPO, www / "sub").site_dir
-    if not (site / "pagefind" / "pagefind.js").is_file():
-        index_search(site)
-    return site
+def example_files(example_file_site: Path) -> Path:
+    return example_file_site
 
 
 @pytest.fixture(scope="module")
-def example_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example built with use_directory_urls: false, for file://."""
-    project = tmp_path_factory.mktemp("fileproject")
-    shutil.copytree(REPO / "content", project / "content")
-    config = (REPO / "site_config.yml").read_text(encoding="utf-8")
-    (project / "site_config.yml").write_text(config + "\nuse_directory_urls: false\n", encoding="utf-8")
-    return build(project).site_dir
-
-
-@pytest.fixture(scope="module")
-def sub_server(example_build: Path) -> Iterator[str]:
-    """A threaded http.server on 127.0.0.1 serving the example at /sub/."""
-    handler = functools.partial(_Quiet, directory=str(example_build.parent))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/sub/"
-    server.shutdown()
-    server.server_close()
+def sub_server(example_server: str) -> str:
+    return example_server
 
 
 def _go(page: object, action: object) -> None:
