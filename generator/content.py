@@ -18,8 +18,8 @@ from .diagnostics import Diagnostic, error, warning
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 32
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-ORDERED_NAME = re.compile(r"^(?:(\d+)-)?(.*)$")
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")  # \Z: "$" would let a trailing newline through
+ORDERED_NAME = re.compile(r"^(?:(\d+)-)?(.*)\Z", re.S)
 NULLS = {"", "~", "null", "Null", "NULL"}
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

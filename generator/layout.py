@@ -68,7 +68,7 @@ STAGE_GOAL_LINES = 2
 LANE_TITLE_LINES = 3
 MAX_ITEMS = 5  # list items or cards shown per cell before "+N more"
 
-SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
 _XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _NEWLINES = re.compile(r"\s*\n\s*")

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$|^#[0-9a-fA-F]{3}$")
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}\Z|^#[0-9a-fA-F]{3}\Z")  # \Z: "$" would accept "#fff\n"
 PALETTE_TOKENS = ("primary", "accent", "neutral", "positive", "negative")
 BUILTIN_LANES: dict[str, str] = {
     "actions": "Actions",

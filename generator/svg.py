@@ -24,9 +24,9 @@ from .icons import MARKER_ICONS, icon_path
 from .layout import Box, Icon, MapLayout, Marker, Rect, TextLine, _num, safe_key
 from .links import classify
 
-ID_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
-CLASS_TOKEN = re.compile(r"^[a-z][a-z0-9_-]*$")
-STYLE_VALUE = re.compile(r"^--jm-[a-z0-9_-]+: (#[0-9a-f]{3}|#[0-9a-f]{6}|var\(--jm-[a-z0-9-]+\))$")
+ID_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}\Z")
+CLASS_TOKEN = re.compile(r"^[a-z][a-z0-9_-]*\Z")
+STYLE_VALUE = re.compile(r"^--jm-[a-z0-9_-]+: (#[0-9a-f]{3}|#[0-9a-f]{6}|var\(--jm-[a-z0-9-]+\))\Z")
 FONT_STACK = "jm-map-font, Inter, system-ui, sans-serif"
 
 
@@ -315,6 +315,6 @@ def chart_svg(layout: MapLayout, *, id_prefix: str) -> str:
 def palette_style(palette: dict[str, str]) -> str | None:
     """`--jm-primary: #...; --jm-accent: #...` from an already validated palette."""
     parts = [f"--jm-{name}: {value}" for name, value in sorted(palette.items())
-             if name in ("primary", "accent") and re.match(r"^#[0-9a-f]{3}([0-9a-f]{3})?$", value)]
+             if name in ("primary", "accent") and re.match(r"^#[0-9a-f]{3}([0-9a-f]{3})?\Z", value)]
     return "; ".join(parts) or None
 

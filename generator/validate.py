@@ -123,10 +123,16 @@ def _touchpoint(site: Site, journey: Journey, tp: Touchpoint) -> list[Diagnostic
     for index, target in enumerate(meta.next):
         found += _next(site, journey, doc, index, target)
     for index, item in enumerate(meta.evidence):
-        if item.url and classify(item.url) == "unsafe":
-            where = doc.mark(("evidence", index, "url"))
+        kind = classify(item.url) if item.url else None
+        where = doc.mark(("evidence", index, "url"))
+        if kind == "unsafe":
             found.append(error(doc.path, where.line, where.column, "JM119", "evidence link uses a scheme that is not allowed",
                                "links may be http:, https:, mailto: or relative paths"))
+        elif kind == "relative" and item.url:  # resolved like a body link: from the touchpoint's folder, inside content
+            target, _ = resolve_relative(content_relative(site, doc), item.url)
+            if target is None or target not in site.content_files:
+                found.append(error(doc.path, where.line, where.column, "JM116", f"evidence link target '{item.url}' does not exist",
+                                   "relative links are resolved from this file's folder, e.g. ../stages/02-consideration.md"))
     found += _review(site, tp)
     return found
 
