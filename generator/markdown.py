@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Iterator
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -24,7 +25,11 @@ class BodyLink:
 
 
 def _heading_slug(text: str) -> str:
-    return slugify(text)
+    """A heading's id. Ids the theme owns stay the theme's: its scripts and labels look up `jm-*` ids
+    (`jm-site` holds the page's settings) and the skip link targets `#main`; a heading that took one of
+    them first would hijack it (DOM clobbering), so such a slug gets an `h-` prefix."""
+    slug = slugify(text)
+    return "h-" + slug if slug == "main" or slug.startswith("jm-") else slug
 
 
 @lru_cache(maxsize=1)
@@ -88,8 +93,10 @@ def iter_links(body: str) -> Iterator[BodyLink]:
 
 
 def _locate(href: str, lines: list[str], start: int, end: int) -> BodyLink:
-    for number in range(start, min(end, len(lines))):
-        column = lines[number].find(href)
-        if column >= 0:
-            return BodyLink(href, number, column + 1)
+    # markdown-it percent-encodes what it normalises (spaces, non-ASCII): look for the written form too
+    for needle in dict.fromkeys((href, unquote(href))):
+        for number in range(start, min(end, len(lines))):
+            column = lines[number].find(needle)
+            if column >= 0:
+                return BodyLink(href, number, column + 1)
     return BodyLink(href, start, 1)

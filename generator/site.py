@@ -738,7 +738,22 @@ class SiteRenderer:
         if palette:
             props = "".join(f"  --jm-{name}: {palette[name]};\n" for name in sorted(palette))
             lines.append(":root {\n" + props + "}")
+        for weight, rel in zip((400, 700), self._custom_font()):  # theme.font: the maps are measured in it
+            url = rel.removeprefix("assets/")
+            lines.append(f'@font-face {{ font-family: "jm-map-font"; font-weight: {weight}; font-style: normal; '
+                         f'font-display: block; src: url("{url}"); }}')
         return "\n".join(lines) + "\n"
+
+    def _custom_font(self) -> dict[str, Path]:
+        """Output path -> font file, regular then bold, for a configured theme.font; {} for the bundled font."""
+        from .layout import map_font
+        from .textmeasure import font_files
+
+        font = map_font(self.site)
+        if font is None:
+            return {}
+        files = font_files(font)
+        return {f"assets/fonts/custom/{weight}{files[weight].suffix.lower()}": files[weight] for weight in ("regular", "bold")}
 
     def _brand(self) -> dict[str, Any]:
         theme = self.config.theme
@@ -780,6 +795,7 @@ class SiteRenderer:
                     copies["assets/" + rel] = path
         for rel in sorted(self.site.assets):
             copies[U.media(rel)] = self.content_dir / rel
+        copies.update(self._custom_font())
         for name in ("logo", "favicon"):
             if self.brand.get(f"{name}_source"):
                 copies[self.brand[name]] = self.brand[f"{name}_source"]

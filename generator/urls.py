@@ -74,11 +74,24 @@ def output_file(key: str) -> str:
     return key + "index.html" if is_page(key) else key
 
 
+def _relpath(target: str, base: str) -> str:
+    """posixpath.relpath for two site-relative paths, without touching the file system (no getcwd)."""
+    t = [part for part in target.split("/") if part and part != "."]
+    b = [part for part in base.split("/") if part and part != "."]
+    if ".." in t or ".." in b or target.startswith("/") or base.startswith("/"):
+        return posixpath.relpath(target, base)
+    common = 0
+    while common < min(len(t), len(b)) and t[common] == b[common]:
+        common += 1
+    return "/".join([".."] * (len(b) - common) + t[common:]) or "."
+
+
 class UrlScheme:
     """Relative links between pages, following `use_directory_urls`."""
 
     def __init__(self, use_directory_urls: bool = True):
         self.use_directory_urls = use_directory_urls
+        self._paths: dict[tuple[str, str], str] = {}
 
     def href(self, key: str) -> str:
         """The path a link names for `key` (relative to the site root, no leading slash)."""
@@ -88,17 +101,24 @@ class UrlScheme:
 
     def relative(self, from_key: str, to_key: str, fragment: str = "") -> str:
         """The relative URL of `to_key` as linked from the page `from_key` (fragment without '#')."""
-        base = posixpath.dirname(output_file(from_key))
-        target = self.href(to_key)
-        if target == "":
-            path = posixpath.relpath(".", base or ".")
-            path = "./" if path == "." else path + "/"
-        elif target.endswith("/"):
-            path = posixpath.relpath(target.rstrip("/"), base or ".")
-            path = "./" if path == "." else path + "/"
-        else:
-            path = posixpath.relpath(target, base or ".")
-        path = quote(path, safe="/._-~")
+        # Called for every link of every page (a journey's navigation alone links each of its steps
+        # from each of its pages): memoised per scheme, and computed without os.getcwd().
+        cache_key = (from_key, to_key)
+        path = self._paths.get(cache_key)
+        if path is None:
+            base = posixpath.dirname(output_file(from_key))
+            target = self.href(to_key)
+            if target == "":
+                path = _relpath(".", base or ".")
+                path = "./" if path == "." else path + "/"
+            elif target.endswith("/"):
+                path = _relpath(target.rstrip("/"), base or ".")
+                path = "./" if path == "." else path + "/"
+            else:
+                path = _relpath(target, base or ".")
+            path = quote(path, safe="/._-~")
+            if len(self._paths) < 200_000:
+                self._paths[cache_key] = path
         return path + ("#" + quote(fragment, safe="-_.~") if fragment else "")
 
     def root(self, from_key: str) -> str:

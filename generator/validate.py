@@ -27,6 +27,24 @@ def check(site: Site) -> list[Diagnostic]:
         found += _journey(site, journey)
     found += _personas(site)
     found += _links(site)
+    found += _theme(site)
+    return found
+
+
+def _theme(site: Site) -> list[Diagnostic]:
+    """theme.custom_dir must be a folder and theme.font a TTF/OTF file (both relative to the project)."""
+    theme, doc = site.config.theme, site.config_source
+    assert doc is not None
+    found = []
+    if theme.custom_dir and not (site.root / theme.custom_dir).is_dir():
+        where = doc.mark(("theme", "custom_dir"))
+        found.append(error(doc.path, where.line, where.column, "JM121", f"theme.custom_dir '{theme.custom_dir}' is not a folder",
+                           "create the folder, or remove custom_dir to use the default theme"))
+    font = site.root / theme.font if theme.font else None
+    if font is not None and not (font.is_file() and font.suffix.lower() in (".ttf", ".otf")):
+        where = doc.mark(("theme", "font"))
+        found.append(error(doc.path, where.line, where.column, "JM121", f"theme.font '{theme.font}' is not a TTF or OTF file",
+                           "give the path of a .ttf or .otf file, relative to site_config.yml; woff2 cannot be measured"))
     return found
 
 
