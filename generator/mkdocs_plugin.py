@@ -171,7 +171,7 @@ class JourneymapPlugin(BasePlugin[JourneymapConfig]):
             if journey.is_draft and not self.config.drafts:
                 self.left_out[journey.id] = "is a draft (status: draft); set 'drafts: true' for the journeymap plugin to publish drafts"
                 continue
-            folder = (journeys_dir / journey.id).relative_to(site.root).as_posix() + "/"
+            folder = Path(os.path.relpath(journeys_dir / journey.id, site.root)).as_posix() + "/"
             if journey.unplaced or any(d.is_error and d.file.startswith(folder) for d in diagnostics):
                 self.left_out[journey.id] = "has errors (reported above), so it is left out"
                 continue
@@ -196,7 +196,10 @@ class JourneymapPlugin(BasePlugin[JourneymapConfig]):
     def _describe(self, diagnostic: Diagnostic) -> str:
         path = self._show(self.root / diagnostic.file) if self.root else diagnostic.file
         text = f"{path}:{diagnostic.line}:{diagnostic.column}: {diagnostic.severity.value} {diagnostic.code} {diagnostic.message}"
-        return text + (f"\n  hint: {diagnostic.hint}" if diagnostic.hint else "")
+        hint = diagnostic.hint
+        if diagnostic.code == "JM014":  # the CLI's hint names --project; here it is the plugin's option
+            hint = "set the journeymap plugin's 'project:' option in mkdocs.yml to the folder holding site_config.yml"
+        return text + (f"\n  hint: {hint}" if hint else "")
 
     # --- files -----------------------------------------------------------------------------------
 

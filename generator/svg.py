@@ -53,12 +53,157 @@ def _href(href: str) -> str:
     return href
 
 
+# --- cheap elements -------------------------------------------------------------------------------
+# A 200-step map has some 20,000 elements. svgwrite builds each as an object with a parameter block and
+# a validator, then converts the whole tree to ElementTree and serialises that: about 60% of the time
+# of drawing a map. The map's leaves and groups are therefore `_El`s, made by `_Elements` (the same
+# call signatures as the svgwrite factory methods used here) and written straight to text by
+# `_write`, which produces exactly what svgwrite + ElementTree would: attributes sorted by name, None
+# and empty values left out, ElementTree's escaping, `<x />` for empty elements. The document itself
+# (svgwrite.Drawing) and its <title>, <desc> and <style> stay svgwrite objects.
+
+
+class _El:
+    """An SVG element: name, attributes (SVG names), children, optional text."""
+
+    __slots__ = ("elementname", "attribs", "elements", "text")
+
+    def __init__(self, name: str, text: str | None = None, **extra: object):
+        self.elementname = name
+        self.attribs: dict[str, object] = {key.rstrip("_").replace("_", "-"): value for key, value in extra.items()}
+        self.elements: list[object] = []
+        self.text = text
+
+    def add(self, element: object) -> object:
+        self.elements.append(element)
+        return element
+
+    def __setitem__(self, key: str, value: object) -> None:
+        self.attribs[key] = value
+
+    def __getitem__(self, key: str) -> object:
+        return self.attribs[key]
+
+    def get_xml(self) -> etree.Element:
+        """The ElementTree form, as svgwrite's get_xml gives it (for callers that want a tree)."""
+        xml = etree.Element(self.elementname)
+        for key, value in sorted(self.attribs.items()):
+            if value is not None and str(value):
+                xml.set(key, str(value))
+        if self.text is not None:
+            xml.text = str(self.text)
+        for element in self.elements:
+            xml.append(element.get_xml())  # type: ignore[attr-defined]
+        return xml
+
+
+class _Elements:
+    """svgwrite's element factory methods used by the drawer, returning `_El`s."""
+
+    @staticmethod
+    def text(text: str, insert: tuple[str, str], **extra: object) -> _El:
+        return _El("text", str(text), x=insert[0], y=insert[1], **extra)
+
+    @staticmethod
+    def rect(insert: tuple[object, object], size: tuple[object, object], **extra: object) -> _El:
+        return _El("rect", x=insert[0], y=insert[1], width=size[0], height=size[1], **extra)
+
+    @staticmethod
+    def circle(center: tuple[object, object], r: object, **extra: object) -> _El:
+        return _El("circle", cx=center[0], cy=center[1], r=r, **extra)
+
+    @staticmethod
+    def path(d: str, **extra: object) -> _El:
+        return _El("path", d=d, **extra)
+
+    @staticmethod
+    def g(**extra: object) -> _El:
+        return _El("g", **extra)
+
+    @staticmethod
+    def a(href: str, target: str | None = "_blank", **extra: object) -> _El:
+        link = _El("a", **extra)
+        link.attribs["xlink:href"] = href
+        if target is not None:
+            link.attribs["target"] = target
+        return link
+
+
+def _escape_text(text: str) -> str:
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def _escape_attr(text: str) -> str:
+    text = _escape_text(text)
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    if "\n" in text:
+        text = text.replace("\n", "&#10;")
+    if "\t" in text:
+        text = text.replace("\t", "&#09;")
+    return text
+
+
+def _write_node(name: str, attribs: dict, text: str | None, children: list, out: list[str]) -> None:
+    out.append("<" + name)
+    for key, value in sorted(attribs.items()):
+        if value is not None:
+            value = str(value)
+            if value:
+                out.append(f' {key}="{_escape_attr(value)}"')
+    if text or children:
+        out.append(">")
+        if text:
+            out.append(_escape_text(text))
+        for child in children:
+            _write(child, out)
+        out.append(f"</{name}>")
+    else:
+        out.append(" />")
+
+
+def _write(element: object, out: list[str]) -> None:
+    if isinstance(element, _El):
+        _write_node(element.elementname, element.attribs, element.text, element.elements, out)
+    else:  # an svgwrite object (<title>, <desc>, <style>): its ElementTree form, written the same way
+        _write_etree(element.get_xml(), out)  # type: ignore[attr-defined]
+
+
+def _write_etree(xml: etree.Element, out: list[str]) -> None:
+    if xml.tag == svgwrite.etree.CDATA_TAG:  # svgwrite's CDATA hack (the <style> content)
+        out.append(svgwrite.etree.CDATA_TPL % xml.text)
+    else:
+        out.append("<" + xml.tag)
+        for key, value in xml.items():  # insertion order, as ElementTree writes them
+            out.append(f' {key}="{_escape_attr(value)}"')
+        if xml.text or len(xml):
+            out.append(">")
+            if xml.text:
+                out.append(_escape_text(xml.text))
+            for child in xml:
+                _write_etree(child, out)
+            out.append(f"</{xml.tag}>")
+        else:
+            out.append(" />")
+    if xml.tail:
+        out.append(_escape_text(xml.tail))
+
+
 class _Drawer:
     def __init__(self, layout: MapLayout, prefix: str):
         self.layout = layout
         self.p = prefix
         self.dwg = svgwrite.Drawing(size=(_num(layout.width), _num(layout.height)), debug=False)
         self.dwg.elements.remove(self.dwg.defs)  # no empty <defs/>
+        self.el = _Elements()  # the map's elements (see _El); self.dwg holds the document
         # Texts belong to a box (or to a marker): draw them with it.
         self.texts_of: dict[Rect, list[TextLine]] = defaultdict(list)
         for line in layout.texts:
@@ -76,8 +221,9 @@ class _Drawer:
     def serialise(self) -> str:
         """The SVG text, without the SVG 1.1 profile attributes and namespaces svgwrite adds."""
         self.dwg.attribs["xmlns"] = "http://www.w3.org/2000/svg"
-        xml = svgwrite.base.BaseElement.get_xml(self.dwg)
-        return etree.tostring(xml, encoding="unicode")
+        out: list[str] = []
+        _write_node(self.dwg.elementname, self.dwg.attribs, None, self.dwg.elements, out)
+        return "".join(out)
 
     def id(self, *parts: str) -> str:
         return self.p + "-".join(safe_key(part) if index else part for index, part in enumerate(parts))
@@ -97,17 +243,17 @@ class _Drawer:
                 del attrs["text_anchor"]
         elif line.anchor != "start":
             attrs["text_anchor"] = line.anchor
-        return self.dwg.text(line.text, insert=(_num(x), _num(line.y)), **attrs)
+        return self.el.text(line.text, insert=(_num(x), _num(line.y)), **attrs)
 
     def rect(self, rect: Rect, radius: float = 0.0, **extra: str) -> svgwrite.base.BaseElement:
         attrs = {"class_": _classes(rect.role)}
         if radius:
             attrs["rx"] = _num(radius)
         attrs.update(extra)
-        return self.dwg.rect(insert=(_num(rect.x), _num(rect.y)), size=(_num(rect.w), _num(rect.h)), **attrs)
+        return self.el.rect(insert=(_num(rect.x), _num(rect.y)), size=(_num(rect.w), _num(rect.h)), **attrs)
 
     def box(self, box: Box) -> svgwrite.base.BaseElement:
-        group = self.dwg.g(class_=_classes("box " + box.role))
+        group = self.el.g(class_=_classes("box " + box.role))
         style = _style(box.style)
         if style:
             group["style"] = style
@@ -127,20 +273,20 @@ class _Drawer:
         return group
 
     def marker(self, marker: Marker) -> svgwrite.base.BaseElement:
-        circle = self.dwg.circle(center=(_num(marker.cx), _num(marker.cy)), r=_num(marker.r),
+        circle = self.el.circle(center=(_num(marker.cx), _num(marker.cy)), r=_num(marker.r),
                                  class_=_classes("marker " + marker.role))
         icon = MARKER_ICONS.get(marker.icon or "")
         texts = self.texts_of.get(marker.bounds, ())
         if not (marker.tooltip or icon or texts):
             return circle
-        group = self.dwg.g(class_=_classes("marker-group " + marker.kind))
+        group = self.el.g(class_=_classes("marker-group " + marker.kind))
         if marker.tooltip:
             group.add(Title(marker.tooltip))
         group.add(circle)
         if icon:
             scale = 2 * marker.r * 0.75 / 24
             ox, oy = marker.cx - 12 * scale, marker.cy - 12 * scale
-            group.add(self.dwg.path(d=icon, class_=f"marker-icon marker-icon-{marker.icon}",
+            group.add(self.el.path(d=icon, class_=f"marker-icon marker-icon-{marker.icon}",
                                     transform=f"translate({_num(ox)} {_num(oy)}) scale({scale:.4f})"))
         for line in texts:
             group.add(self.text(line))
@@ -148,7 +294,7 @@ class _Drawer:
 
     def icon(self, icon: Icon) -> svgwrite.base.BaseElement:
         scale = icon.size / 24
-        return self.dwg.path(d=icon_path(icon.name), class_=_classes("icon " + icon.role + " icon-" + icon.name),
+        return self.el.path(d=icon_path(icon.name), class_=_classes("icon " + icon.role + " icon-" + icon.name),
                              transform=f"translate({_num(icon.x)} {_num(icon.y)}) scale({scale:.4f})")
 
     def add_group_items(self, parent, group: str, boxes: dict[str, list[Box]], markers: dict[str, list[Marker]],
@@ -165,7 +311,7 @@ class _Drawer:
     # -- the map -----------------------------------------------------------------------------------
 
     def draw_map(self, *, css: str | None, root_style: str | None) -> str:
-        layout, dwg, p = self.layout, self.dwg, self.p
+        layout, dwg, el, p = self.layout, self.dwg, self.el, self.p
         root = dwg.attribs
         root["id"] = p + "map"
         root["class"] = f"jm-map jm-map-{layout.mode}"
@@ -199,12 +345,12 @@ class _Drawer:
         for path in layout.paths:
             paths[path.group].append(path)
 
-        dwg.add(dwg.rect(insert=(0, 0), size=(_num(layout.width), _num(layout.height)), class_="map-bg"))
-        header = dwg.g(class_="jm-header-group")
+        dwg.add(el.rect(insert=(0, 0), size=(_num(layout.width), _num(layout.height)), class_="map-bg"))
+        header = el.g(class_="jm-header-group")
         self.add_group_items(header, "header", boxes, markers, icons)
         dwg.add(header)
 
-        grid = dwg.g(class_="jm-grid")
+        grid = el.g(class_="jm-grid")
         for stage in layout.stages:
             grid.add(self.rect(stage.span, 6))
         for lane in layout.lanes:
@@ -214,30 +360,30 @@ class _Drawer:
                 lane_rect["style"] = style
             grid.add(lane_rect)
         for path in paths.get("grid", ()):
-            grid.add(dwg.path(d=path.d, class_=_classes(path.role)))
+            grid.add(el.path(d=path.d, class_=_classes(path.role)))
         dwg.add(grid)
 
-        gutter = dwg.g(class_="jm-gutter")
+        gutter = el.g(class_="jm-gutter")
         self.add_group_items(gutter, "gutter", boxes, markers, icons)
         dwg.add(gutter)
 
-        stages = dwg.g(class_="jm-stages")
+        stages = el.g(class_="jm-stages")
         for stage in layout.stages:
-            band = dwg.g(id=self.id("stage", stage.stage_id), class_="jm-stage")
+            band = el.g(id=self.id("stage", stage.stage_id), class_="jm-stage")
             self.add_group_items(band, f"stage:{stage.stage_id}", boxes, markers, icons)
             stages.add(band)
         dwg.add(stages)
 
-        curves = dwg.g(class_="jm-curves", **{"aria-hidden": "true"})
+        curves = el.g(class_="jm-curves", **{"aria-hidden": "true"})
         for series in layout.series:
             for index, path in enumerate(series.paths):
-                curves.add(dwg.path(d=path.d, class_=_classes(path.role),
+                curves.add(el.path(d=path.d, class_=_classes(path.role),
                                     id=self.id("curve", series.key, str(index + 1))))
         dwg.add(curves)
 
-        columns = dwg.g(class_="jm-columns")
+        columns = el.g(class_="jm-columns")
         for column in layout.columns:
-            link = dwg.a(href=_href(column.href), id=self.id("step", column.touchpoint_id), class_="jm-col",
+            link = el.a(href=_href(column.href), id=self.id("step", column.touchpoint_id), class_="jm-col",
                          **{"aria-label": column.label})
             link.attribs.pop("target", None)  # svgwrite defaults to target="_blank"
             link.attribs["href"] = link.attribs.pop("xlink:href")
@@ -252,7 +398,7 @@ class _Drawer:
     # -- the chart ---------------------------------------------------------------------------------
 
     def draw_chart(self) -> str:
-        layout, dwg, p = self.layout, self.dwg, self.p
+        layout, dwg, el, p = self.layout, self.dwg, self.el, self.p
         root = dwg.attribs
         root["id"] = p + "chart"
         root["class"] = "jm-map jm-chart"
@@ -273,28 +419,28 @@ class _Drawer:
         markers: dict[str, list[Marker]] = defaultdict(list)
         for marker in layout.markers:
             markers[marker.group].append(marker)
-        dwg.add(dwg.rect(insert=(0, 0), size=(_num(layout.width), _num(layout.height)), class_="map-bg"))
+        dwg.add(el.rect(insert=(0, 0), size=(_num(layout.width), _num(layout.height)), class_="map-bg"))
         for group_name in ("bands", "gutter", "labels"):
-            group = dwg.g(class_=f"jm-chart-{group_name}")
+            group = el.g(class_=f"jm-chart-{group_name}")
             self.add_group_items(group, group_name, boxes, markers, {})
             dwg.add(group)
-        grid = dwg.g(class_="jm-grid")
+        grid = el.g(class_="jm-grid")
         for path in layout.paths:
             if path.group == "grid":
-                grid.add(dwg.path(d=path.d, class_=_classes(path.role)))
+                grid.add(el.path(d=path.d, class_=_classes(path.role)))
         dwg.add(grid)
-        legend = dwg.g(class_="jm-legend")
+        legend = el.g(class_="jm-legend")
         for path in layout.paths:
             if path.group == "legend":
-                legend.add(dwg.path(d=path.d, class_=_classes(path.role)))
+                legend.add(el.path(d=path.d, class_=_classes(path.role)))
         self.add_group_items(legend, "legend", boxes, markers, {})
         dwg.add(legend)
-        curves = dwg.g(class_="jm-curves")
+        curves = el.g(class_="jm-curves")
         for s_index, series in enumerate(layout.series):
             for index, path in enumerate(series.paths):
-                curves.add(dwg.path(d=path.d, class_=_classes(path.role), id=f"{p}curve-{s_index + 1}-{index + 1}"))
+                curves.add(el.path(d=path.d, class_=_classes(path.role), id=f"{p}curve-{s_index + 1}-{index + 1}"))
         dwg.add(curves)
-        plot = dwg.g(class_="jm-plot")
+        plot = el.g(class_="jm-plot")
         self.add_group_items(plot, "plot", boxes, markers, {})
         dwg.add(plot)
         return self.serialise()

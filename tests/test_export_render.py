@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import REPO, make_site, run_cli, run_journeymap
 
 JOURNEY = "first-purchase"

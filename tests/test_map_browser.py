@@ -11,7 +11,6 @@ the site pages.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -23,10 +22,6 @@ from journeymap.svg import map_svg, palette_style
 from test_layout import example_site, synthetic_journey, synthetic_site
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 MEASURE_JS = """
 async () => {
@@ -48,16 +43,10 @@ def link(tp: Touchpoint) -> str:
     return f"#{tp.id}"
 
 
-@pytest.fixture(scope="module")
-def map_browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
+@pytest.fixture()
+def map_browser(browser: object) -> object:
+    """The run's shared Chromium (tests/conftest.py); a second Playwright instance per worker clashes."""
+    return browser
 
 
 def _check_in_browser(browser, site: Site, layout: MapLayout, tmp_path: Path) -> int:

@@ -7,18 +7,14 @@ subprocesses (`python -m mkdocs build`), the way users run them, so the plugin i
 """
 from __future__ import annotations
 
-import functools
-import http.server
 import re
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
+from conftest import static_server
 from helpers import REPO
 
 PINNED_TODAY = "today: 2026-11-20\n"  # within the review period of every example touchpoint
@@ -113,28 +109,6 @@ def _warnings(output: str) -> list[str]:
     return [line for line in output.splitlines() if line.startswith("WARNING")]
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
-
-
-@pytest.fixture()
-def serve() -> Iterator[object]:
-    """serve(folder) -> base URL of a local HTTP server for that folder (stopped after the test)."""
-    servers: list[http.server.ThreadingHTTPServer] = []
-
-    def start(folder: Path) -> str:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}/"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
 # --- builds checked in the browser ------------------------------------------------------------------
 
 EMBED_JS = """
@@ -195,7 +169,7 @@ def _check_journey_page(page: object, base: str, journey_id: str, title: str, st
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_plain_theme_build_embeds_maps(tmp_path: Path, page: object, serve: object) -> None:
+def test_plain_theme_build_embeds_maps(tmp_path: Path, page: object) -> None:
     root = _docs_site(tmp_path, PLAIN_YML)
     result = mkdocs(root, "--strict")
     assert result.returncode == 0, result.stderr
@@ -205,7 +179,11 @@ def test_plain_theme_build_embeds_maps(tmp_path: Path, page: object, serve: obje
         assert (site / "journeys" / journey_id / "index.html").is_file()
     assert (site / "assets/journeymap/map.css").is_file() and (site / "assets/journeymap/fonts/Inter-Bold.woff2").is_file()
 
-    base = serve(site)  # type: ignore[operator]
+    with static_server(site) as base:
+        _check_plain_site(root, page, base)
+
+
+def _check_plain_site(root: Path, page: object, base: str) -> None:
     fp_steps = _journey_steps(root, "first-purchase")
     _check_embeds(page, base, base, "first-purchase", fp_steps)
     # The fenced example inside a ````markdown block stays code.
@@ -222,14 +200,18 @@ def test_plain_theme_build_embeds_maps(tmp_path: Path, page: object, serve: obje
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_material_theme_build_embeds_maps(tmp_path: Path, page: object, serve: object) -> None:
+def test_material_theme_build_embeds_maps(tmp_path: Path, page: object) -> None:
     root = _docs_site(tmp_path, MATERIAL_YML, project_dir="cx")
     result = mkdocs(root, "--strict")
     assert result.returncode == 0, result.stderr
     assert _warnings(result.stderr) == []
     assert "not included in the \"nav\"" not in result.stderr
 
-    base = serve(root / "site")  # type: ignore[operator]
+    with static_server(root / "site") as base:
+        _check_material_site(root, page, base)
+
+
+def _check_material_site(root: Path, page: object, base: str) -> None:
     fp_steps = _journey_steps(root / "cx", "first-purchase")
     _check_embeds(page, base, base, "first-purchase", fp_steps)
     # An explicit nav gets a "Customer journeys" section (nav_title) after the user's entries.
@@ -248,7 +230,8 @@ def test_material_theme_build_embeds_maps(tmp_path: Path, page: object, serve: o
     light_bg = page.evaluate("() => getComputedStyle(document.querySelector('svg.jm-map')).getPropertyValue('--jm-map-bg').trim()")  # type: ignore[attr-defined]
     assert light_bg.lower() in ("#fff", "#ffffff")
     page.evaluate("() => document.body.setAttribute('data-md-color-scheme', 'slate')")  # type: ignore[attr-defined]
-    page.wait_for_function("() => document.documentElement.dataset.theme === 'dark'")  # type: ignore[attr-defined]
+    page.wait_for_function("() => document.documentElement.dataset.theme === 'dark' && getComputedStyle("  # type: ignore[attr-defined]
+                           "document.querySelector('svg.jm-map')).getPropertyValue('--jm-map-bg').trim() !== '#ffffff'")
     assert page.console_errors == []  # type: ignore[attr-defined]
 
 
@@ -258,7 +241,7 @@ def test_material_theme_build_embeds_maps(tmp_path: Path, page: object, serve: o
 def _broken_touchpoint(root: Path) -> None:
     tp = root / "content/journeys/first-purchase/touchpoints/10-pays.md"
     text = tp.read_text(encoding="utf-8")
-    tp.write_text(re.sub(r"^stage: .*$", "stage: purchse", text, count=1, flags=re.M), encoding="utf-8")
+    tp.write_text(re.sub(r"^stage: .*$", "stage: purchse", text, count=1, flags=re.MULTILINE), encoding="utf-8")
 
 
 @pytest.mark.slow

@@ -1,0 +1,64 @@
+"""The hostile corpus (tests/hostile/): prepare it for a build, and build it once per test run.
+
+Plain functions and one shared-build helper, used by tests/test_hostile.py and
+tests/test_hostile_browser.py. What git cannot hold comfortably is made at test time: the NUL byte
+(`@@NUL@@` in the committed files) and the 1 MB thought (`@@1MB@@`).
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Callable
+
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+CORPUS = HOSTILE / "site"
+REFUSED = HOSTILE / "refused"
+
+# A 1 MB string of hostile text: just under the 1 MiB file cap together with the rest of its file.
+BIG_LENGTH = 1_000_000
+BIG_UNIT = "</text><script>alert('big')</script>&lt;b&gt; "
+BIG = (BIG_UNIT * (BIG_LENGTH // len(BIG_UNIT) + 1))[:BIG_LENGTH]
+
+# Script elements the theme itself puts in every page (the only ones allowed).
+THEME_SCRIPTS = ("assets/theme-init.js", "assets/site.js")
+
+
+def prepare_corpus(dest: Path, *, directory_urls: bool = True, big: bool = True) -> Path:
+    """Copy the corpus to `dest` and finish it: a real NUL byte, the 1 MB thought (or a short one)."""
+    shutil.copytree(CORPUS, dest)
+    for path in sorted((dest / "content").rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        if "@@" not in text:
+            continue
+        text = text.replace("@@NUL@@", "\x00").replace("@@1MB@@", BIG if big else BIG_UNIT * 3)
+        path.write_text(text, encoding="utf-8")
+    if not directory_urls:
+        config = dest / "site_config.yml"
+        config.write_text(config.read_text(encoding="utf-8") + "use_directory_urls: false\n", encoding="utf-8")
+    return dest
+
+
+def shared_build(base: Path, worker_id: str, name: str, make: Callable[[Path], Path]) -> Path:
+    """Run `make` once per test run, shared by every xdist worker through a file lock (read-only!)."""
+    from filelock import FileLock
+
+    shared = base.parent if worker_id != "master" else base
+    done = shared / f"{name}.done"
+    with FileLock(str(shared / f"{name}.lock")):
+        if not done.is_file():
+            site = make(shared / name)
+            done.write_text(str(site), encoding="utf-8")
+    return Path(done.read_text(encoding="utf-8"))
+
+
+def build_corpus(folder: Path, *, directory_urls: bool = True) -> Path:
+    """Prepare and build the corpus in `folder`; returns the site folder."""
+    from journeymap.build import build
+
+    project = prepare_corpus(folder / "project", directory_urls=directory_urls)
+    return build(project).site_dir
+
+
+def pages(site_dir: Path) -> list[Path]:
+    """Every page a reader can open: the HTML pages and the standalone map SVGs."""
+    return sorted(p for p in site_dir.rglob("*") if p.suffix in (".html", ".svg") and "assets" not in p.parts)
