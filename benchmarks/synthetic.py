@@ -15,17 +15,46 @@ validates without errors (the benchmark and tests build it with --strict off but
 from __future__ import annotations
 
 import argparse
+import bisect
+import itertools
 import random
 from pathlib import Path
 
-WORDS = ("customer compares jackets sizes prices delivery options reads reviews asks chat about fit returns "
-         "parcel store app account payment confirmation email tracking refund survey loyalty points friend "
-         "recommends waterproof breathable layers checkout basket voucher courier invoice subscription "
-         "renewal contract upgrade plan advisor branch appointment booking form upload document identity "
-         "check approval notification reminder balance statement card replacement warranty repair "
-         "technician visit installation setup wifi router signal outage status page social post campaign "
-         "newsletter discount bundle premium member agent callback queue wait minutes hours days week "
-         "quickly finally again later first second missing unclear confusing helpful friendly slow fast").split()
+DOMAIN = ("customer compares jackets sizes prices delivery options reads reviews asks chat about fit returns "
+          "parcel store app account payment confirmation email tracking refund survey loyalty points friend "
+          "recommends waterproof breathable layers checkout basket voucher courier invoice subscription "
+          "renewal contract upgrade plan advisor branch appointment booking form upload document identity "
+          "check approval notification reminder balance statement card replacement warranty repair "
+          "technician visit installation setup wifi router signal outage status page social post campaign "
+          "newsletter discount bundle premium member agent callback queue wait minutes hours days week "
+          "quickly finally again later first second missing unclear confusing helpful friendly slow fast").split()
+STOPWORDS = ("the a to and of in it is for on that with they she he we not but have was this their at be "
+             "from by as are or so if when what can there all one would about more".split())
+SYLLABLES = ("ba be bi bo bu ca ce co cu da de di do du fa fe fi fo ga ge go ha he hi ho ka ke ki ko la le li lo "
+             "lu ma me mi mo mu na ne ni no nu pa pe pi po pu ra re ri ro ru sa se si so su ta te ti to tu va ve "
+             "vi vo wa we wi ya yo za ze zi zo an en in on un ar er ir or ur st tr pl gr br").split()
+
+
+def vocabulary(size: int = 4000) -> list[str]:
+    """Stopwords first, then domain words, then made-up words: ranks for a Zipf distribution.
+
+    Real text has a long tail of rare words (what a search index is made of); a small fixed word list
+    would give every word a posting list as long as the site and make the index atypically heavy.
+    """
+    rng = random.Random(12345)
+    words = list(dict.fromkeys(STOPWORDS + DOMAIN))
+    seen = set(words)
+    while len(words) < size:
+        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.choice((2, 2, 3, 3, 4))))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    return words
+
+
+WORDS = vocabulary()
+WEIGHTS = [1.0 / (rank + 1) for rank in range(len(WORDS))]
+CUMULATIVE = list(itertools.accumulate(WEIGHTS))
 PERSONAS = [
     ("maya", "Maya Okafor", "First-time buyer, 29, commutes by bike all year"),
     ("ruth", "Ruth Lindqvist", "Retired teacher, 67, walks with her group every Sunday"),
@@ -55,7 +84,9 @@ class Text:
         self.rng = rng
 
     def words(self, low: int, high: int) -> str:
-        return " ".join(self.rng.choice(WORDS) for _ in range(self.rng.randint(low, high)))
+        count = self.rng.randint(low, high)
+        total = CUMULATIVE[-1]
+        return " ".join(WORDS[bisect.bisect(CUMULATIVE, self.rng.random() * total)] for _ in range(count))
 
     def title(self, low: int = 3, high: int = 7) -> str:
         text = self.words(low, high)

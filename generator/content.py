@@ -10,7 +10,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import Any, Callable, Iterator, Literal
 
 import yaml
 
@@ -313,8 +313,13 @@ def classify(parts: tuple[str, ...]) -> tuple[Kind, str | None, str] | None:
     return None
 
 
-def walk_content(content_dir: Path, project_root: Path) -> ContentTree:
-    """Load every Markdown file under content_dir, in sorted order; refuse symlinks that leave it."""
+def walk_content(content_dir: Path, project_root: Path, loader: Callable[..., tuple[SourceDocument | None, list[Diagnostic]]] | None = None) -> ContentTree:
+    """Load every Markdown file under content_dir, in sorted order; refuse symlinks that leave it.
+
+    `loader` replaces `load_document` (same arguments and result): build.py passes one that reuses
+    documents parsed by an earlier build when the file's bytes are unchanged.
+    """
+    load = loader or load_document
     tree = ContentTree([], [], [])
     documents, diagnostics, assets = tree.documents, tree.diagnostics, tree.assets
     root = content_dir.resolve()
@@ -337,7 +342,7 @@ def walk_content(content_dir: Path, project_root: Path) -> ContentTree:
             diagnostics.append(_id_problem(rel, bad[0][0], bad[0][1]))
             tree.failed.append((kind, journey, id_))
             continue
-        doc, problems = load_document(file, rel, kind, id_, journey, order)
+        doc, problems = load(file, rel, kind, id_, journey, order)
         diagnostics.extend(problems)
         if doc is not None:
             documents.append(doc)

@@ -233,8 +233,10 @@ def load_config(root: Path) -> tuple[SiteConfig | None, SourceDocument | None, l
     return config, doc, problems + schema_problems
 
 
-def load_site(root: Path) -> tuple[Site | None, list[Diagnostic]]:
-    """Load site_config.yml and every content file under `root`; None when nothing can be loaded."""
+def load_site(root: Path, loader: Any = None) -> tuple[Site | None, list[Diagnostic]]:
+    """Load site_config.yml and every content file under `root`; None when nothing can be loaded.
+
+    `loader` is passed to walk_content (a cache of parsed documents, see cache.py)."""
     root = root.resolve()
     config, config_doc, diagnostics = load_config(root)
     if config_doc is None:
@@ -248,7 +250,7 @@ def load_site(root: Path) -> tuple[Site | None, list[Diagnostic]]:
         where = config_doc.mark(("content_dir",))
         diagnostics.append(error(CONFIG_FILE, where.line, where.column, "JM016", f"content folder '{config.content_dir}' does not exist",
                                  "create it, or set 'content_dir:' in site_config.yml to the folder holding personas/ and journeys/"))
-    tree = walk_content(content_dir, root)
+    tree = walk_content(content_dir, root, loader)
     diagnostics += tree.diagnostics
     personas = _personas(tree.documents, diagnostics)
     journeys = _journeys(tree.documents, config, diagnostics, tree.failed)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 import shutil
 import struct
 import subprocess
@@ -45,10 +46,19 @@ def pagefind_command() -> list[str]:
 def index_search(staging_dir: Path) -> None:
     """Write the search index for the site in `staging_dir` into `staging_dir/pagefind/`."""
     staging_dir = Path(staging_dir)
-    bundle = staging_dir / BUNDLE_DIR
+    _pagefind(staging_dir, staging_dir / BUNDLE_DIR)
+
+
+def index_documents(docs_dir: Path, bundle: Path) -> None:
+    """Write the search index of the search documents in `docs_dir` (see `search_document`, same
+    relative paths as the pages) into `bundle`: the same index as `index_search` of the full pages."""
+    _pagefind(Path(docs_dir), Path(bundle))
+
+
+def _pagefind(site_dir: Path, bundle: Path) -> None:
     if bundle.exists():
         shutil.rmtree(bundle)
-    command = pagefind_command() + ["--site", str(staging_dir), "--output-subdir", BUNDLE_DIR,
+    command = pagefind_command() + ["--site", str(site_dir), "--output-path", str(bundle),
                                       "--exclude-selectors", EXCLUDE, "--silent"]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
@@ -64,6 +74,53 @@ def index_search(staging_dir: Path) -> None:
         _canonical_filters(bundle)
     except (SearchIndexError, ValueError, KeyError, IndexError, OSError):
         pass  # a Pagefind format we do not know: keep its (working, possibly unordered) output
+
+
+# --- search documents -------------------------------------------------------------------------------
+# Pagefind parses every page in full, maps included, to index the few parts marked data-pagefind-body:
+# at 5,000 touchpoints that is 200 MB of HTML. A page's search document is the part Pagefind reads
+# (the <html> tag with its lang, the <title>, the hidden search meta and the data-pagefind-body element,
+# without inline SVG, whose text Pagefind does not index), about a fifth of the bytes, and gives the
+# same index (tests/test_parallel.py compares them). Pages that do not have exactly one body element,
+# or that carry data-pagefind-* attributes elsewhere, are indexed whole.
+
+_BODY = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)\b[^>]*\sdata-pagefind-body[\s>=]")
+_HTML_TAG = re.compile(r"<html\b[^>]*>")
+_TITLE = re.compile(r"<title>.*?</title>", re.S)
+_META = re.compile(r"<div hidden data-search-meta>.*?</div>", re.S)
+_SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+_ATTR = re.compile(r"data-pagefind-(?!ignore\b|body\b)")  # filters, meta, sort...: read outside the body too
+
+
+def search_document(html: str) -> str | None:
+    """The search document of a page (see above): None for a page Pagefind skips (no body element),
+    the whole page when it cannot be reduced safely."""
+    found = _BODY.search(html)
+    if found is None:
+        return None
+    if _BODY.search(html, found.end()) is not None:
+        return html
+    tag = found.group(1)
+    end = None
+    depth = 0
+    for match in re.finditer(rf"<(/?){tag}\b", html[found.start():]):
+        depth += -1 if match.group(1) else 1
+        if depth == 0:
+            close = html.find(">", found.start() + match.end())
+            end = close + 1 if close >= 0 else None
+            break
+    head, title, meta = _HTML_TAG.search(html), _TITLE.search(html), _META.search(html)
+    if end is None or head is None:
+        return html
+    region = html[found.start():end]
+    body = _SVG.sub("", region)
+    parts = [head.group(0), "<head>", title.group(0) if title else "", "</head><body>",
+             meta.group(0) if meta else "", body, "</body></html>"]
+    kept = head.group(0) + (title.group(0) if title else "") + (meta.group(0) if meta else "") + region
+    count = lambda text: len(_ATTR.findall(text))  # noqa: E731
+    if count(html) != count(kept) or body.count("data-pagefind-") != region.count("data-pagefind-"):
+        return html  # data-pagefind-* attributes outside what we keep (or inside an <svg>): keep the page whole
+    return "<!doctype html>\n" + "".join(parts) + "\n"
 
 
 # --- deterministic filter chunks ------------------------------------------------------------------

@@ -9,7 +9,9 @@ Built on MkDocs' `LiveReloadServer`, which needs three things from us (see docs/
   never touches site_dir.
 
 It binds 127.0.0.1 unless told otherwise, and warns when bound to a wider address: it is a preview
-server for the author's machine, not a web server.
+server for the author's machine, not a web server. A guard in front of the file server (`_guard`)
+refuses traversal (`..` segments, backslashes, NUL) and, on loopback, requests for other host names
+(DNS rebinding). SECURITY.md lists what is guaranteed and the tests that check it.
 """
 from __future__ import annotations
 
@@ -226,9 +228,40 @@ def start(project: Path, host: str = "127.0.0.1", port: int = 8000, *, include_d
     builder()
     server = LiveReloadServer(builder=builder, host=host, port=port, root=str(site_dir), mount_path="/")
     server.error_handler = builder.not_found
+    server.set_app(_guard(server.serve_request, builder.not_found, loopback=is_loopback(host)))
     for path in watched_paths(project):
         server.watch(str(path))
     return Session(server, builder, tmp)
+
+
+def _guard(app, not_found, loopback: bool):  # type: ignore[no-untyped-def]
+    """A WSGI wrapper in front of MkDocs' file server (which normalises paths itself; this keeps the
+    guarantees ours):
+    - 404 for any path with a `..` segment, a backslash or a NUL, after the server's percent-decoding
+      (so `%2e%2e` and `%2f` count), and a NUL is no longer a 500;
+    - 403 when bound to loopback and the Host header names another host: a web page cannot read the
+      preview through DNS rebinding (its requests carry the attacker's host name)."""
+    def guarded(environ, start_response):  # type: ignore[no-untyped-def]
+        path = environ.get("PATH_INFO", "")
+        if "\x00" in path or "\\" in path or ".." in path.split("/"):
+            start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8")])
+            return [not_found(404) or b"404 Not Found"]
+        if loopback and not _loopback_host(environ.get("HTTP_HOST", "")):
+            start_response("403 Forbidden", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"journeymap serve answers requests addressed to localhost only.\n"]
+        return app(environ, start_response)
+
+    return guarded
+
+
+def _loopback_host(header: str) -> bool:
+    """True for an empty Host header (not a browser) or one naming localhost or a loopback address."""
+    name = header.strip().lower()
+    if name.startswith("["):
+        name = name[1:name.find("]")] if "]" in name else name
+    elif name.count(":") == 1:
+        name = name.split(":", 1)[0]
+    return not name or name == "localhost" or name.endswith(".localhost") or is_loopback(name)
 
 
 def serve(project: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False, *,

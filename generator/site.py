@@ -10,6 +10,11 @@ Which pages read what (for incremental and parallel builds):
 - shared (every published journey): home, personas/, personas/<p>/, pain-points/, opportunities/,
   teams/, search/, 404.html, sitemap.xml, and the journey navigation of the header.
 
+build.py renders these units separately (`journey_unit`, `shared_unit`, `sitemap`), in worker
+processes and only when their inputs changed. `journey_reads` lists everything a journey unit reads
+beyond the journey's own files; a new cross-journey read in a journey page must be added there, or
+incremental builds go stale (tests/test_incremental.py compares them with clean builds).
+
 Templates live in theme/templates (and `theme.custom_dir`, looked up first, see theme.py); they get
 model objects plus the small view structures built here. Autoescape is on; only markdown-it output
 and the SVG the map renderer draws (which escapes its text) are marked safe.
@@ -21,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import mean
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
 from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound,
@@ -148,6 +153,7 @@ def render_site(site: Site, include_drafts: bool = False) -> tuple[dict[str, byt
 class SiteRenderer:
     def __init__(self, site: Site, include_drafts: bool = False):
         self.site = site
+        self.assets = frozenset(site.assets)
         self.config = site.config
         self.urls = U.UrlScheme(site.config.use_directory_urls)
         self.journeys = site.published(include_drafts)
@@ -155,7 +161,7 @@ class SiteRenderer:
         self.content_dir = site.content_dir.resolve()
         self.env = self._environment()
         self.pages: dict[str, bytes] = {}
-        self.content_pages = self._content_pages()
+        self.content_pages = _LinkTable(self._content_pages())
         self.compare = self._compare_pairs()
         self.brand = self._brand()
         self.step_no = {(j.id, tp.id): n for j in self.journeys for n, tp in enumerate(j.touchpoints, 1)}
@@ -168,8 +174,29 @@ class SiteRenderer:
     # --- orchestration ---------------------------------------------------------------------------
 
     def render(self) -> tuple[dict[str, bytes], dict[str, Path]]:
+        pages: dict[str, bytes] = {}
         for journey in self.journeys:
-            self._journey_pages(journey)
+            pages.update(self.journey_unit(journey))
+        pages.update(self.shared_unit())
+        sitemap = self.sitemap(pages)
+        if sitemap is not None:
+            pages[U.SITEMAP] = sitemap
+        self.pages = pages
+        return dict(sorted(self.pages.items())), dict(sorted(self._copies().items()))
+
+    # --- units of work (build.py) ---------------------------------------------------------------
+
+    def journey_unit(self, journey: Journey) -> dict[str, bytes]:
+        """Every file of one journey: its pages, map.svg and the comparison page it owns."""
+        self.pages = {}
+        self.content_pages.looked_up = set()
+        self._journey_pages(journey)
+        pages, self.pages = self.pages, {}
+        return pages
+
+    def shared_unit(self) -> dict[str, bytes]:
+        """The pages that read many journeys, and palette.css (not the sitemap: see `sitemap`)."""
+        self.pages = {}
         self._home()
         self._personas()
         self._pain_points()
@@ -177,10 +204,48 @@ class SiteRenderer:
         self._teams()
         self._page(U.SEARCH, "search.html", title="Search", section=None, crumbs=[], search_page=True)
         self._page(U.NOT_FOUND, "404.html", title="Page not found", section=None, crumbs=[])
-        if self.config.site_url:
-            self._sitemap()
         self.pages["assets/palette.css"] = self._palette_css().encode("utf-8")
-        return dict(sorted(self.pages.items())), dict(sorted(self._copies().items()))
+        pages, self.pages = self.pages, {}
+        return pages
+
+    def sitemap(self, paths: Iterable[str]) -> bytes | None:
+        """sitemap.xml listing every page among `paths` (all output paths), or None without site_url."""
+        if not self.config.site_url:
+            return None
+        self.pages = {}
+        self._sitemap(paths)
+        return self.pages.pop(U.SITEMAP)
+
+    def journey_reads(self, journey: Journey) -> dict[str, Any]:
+        """What the journey unit of `journey` reads beyond its own files, the config and the theme.
+
+        `files`: content files (relative to the content folder) whose bytes it reads: the journeys it
+        is compared with (either direction) and the personas it or they name. `facts`: plain values
+        it reads from other journeys, computed from the current site. Call it after `journey_unit`,
+        which records the link targets the journey's Markdown and evidence looked up (`links`).
+        """
+        related = [journey] + [other for other in self.journeys if other is not journey and (
+            other.id == journey.meta.compares_with or other.meta.compares_with == journey.id)]
+        persona_ids = sorted({pid for j in related for pid in _persona_refs(j)})
+        files = sorted({self._rel(doc) for j in related for doc in _journey_docs(j)}
+                       | {self._rel(self.site.personas[pid].source) for pid in persona_ids if pid in self.site.personas})
+        pair = self.compare.get(journey.id)
+        facts = {
+            "published": journey.id in self.journey_ids,
+            "personas": [(pid, pid in self.site.personas) for pid in persona_ids],
+            "related": [(j.id, j.id in self.journey_ids) for j in related],
+            "compare": [pair.journey.id, pair.before.id, pair.after.id] if pair else None,
+            "next": [self._next_steps(journey, tp) for tp in journey.touchpoints],
+            "phases_with_pains": sorted(
+                (phase, any(e.stage.meta.phase == phase for e in self.pains))
+                for phase in {stage.meta.phase for stage in journey.stages if stage.meta.phase}),
+            "links": self.link_facts(self.content_pages.looked_up),
+        }
+        return {"files": files, "facts": facts}
+
+    def link_facts(self, targets: Iterable[str]) -> list[tuple[str, str | None, bool]]:
+        """How each link target resolves now: (target, page key or None, is a content asset)."""
+        return [(target, dict.get(self.content_pages, target), target in self.assets) for target in sorted(targets)]
 
     # --- templates ----------------------------------------------------------------------------------
 
@@ -724,8 +789,8 @@ class SiteRenderer:
                               pains=pains, opps=opps, touchpoints=sum(len(t) for _, t in owned)))
         self._page(U.TEAMS, "teams.html", title="Teams", section=U.TEAMS, crumbs=[], teams=teams)
 
-    def _sitemap(self) -> None:
-        keys = sorted(k[: -len("index.html")] for k in self.pages if k.endswith("index.html"))
+    def _sitemap(self, paths: Iterable[str] | None = None) -> None:
+        keys = sorted(k[: -len("index.html")] for k in (self.pages if paths is None else paths) if k.endswith("index.html"))
         entries = [self.urls.absolute(self.config.site_url or "", key) for key in keys]
         template = self.env.get_template("sitemap.xml")
         self.pages[U.SITEMAP] = template.render(entries=entries).encode("utf-8")
@@ -806,6 +871,46 @@ class SiteRenderer:
 
 
 # --- helpers without state ---------------------------------------------------------------------------
+
+
+class _LinkTable(dict):
+    """Content-relative path -> page key; remembers which paths were looked up (`looked_up`), so an
+    incremental build knows which link targets a journey's pages depend on."""
+
+    looked_up: set[str] | None = None
+
+    def __contains__(self, key: object) -> bool:
+        if self.looked_up is not None and isinstance(key, str):
+            self.looked_up.add(key)
+        return dict.__contains__(self, key)
+
+    def __getitem__(self, key: str) -> str:
+        if self.looked_up is not None:
+            self.looked_up.add(key)
+        return dict.__getitem__(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        if self.looked_up is not None:
+            self.looked_up.add(key)
+        return dict.get(self, key, default)
+
+
+def _persona_refs(journey: Journey) -> set[str]:
+    """Persona ids a journey names: its personas and every per-persona emotion score."""
+    refs = set(journey.meta.personas)
+    for stage in journey.stages:
+        if isinstance(stage.meta.emotion, dict):
+            refs.update(stage.meta.emotion)
+        for tp in stage.touchpoints:
+            if isinstance(tp.meta.emotion, dict):
+                refs.update(tp.meta.emotion)
+    return refs
+
+
+def _journey_docs(journey: Journey) -> list[Any]:
+    """The source documents of a journey (journey.md, stages, touchpoints, unplaced touchpoints)."""
+    return ([journey.source] + [stage.source for stage in journey.stages] + [tp.source for tp in journey.touchpoints]
+            + [tp.source for tp in journey.unplaced])
 
 _BUILTIN_CELLS = {"actions", "thoughts", "emotion", "channels", "frontstage", "backstage", "support",
                   "pain_points", "opportunities", "owner"}

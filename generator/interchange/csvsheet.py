@@ -132,8 +132,15 @@ def _rows(text: str) -> Iterable[tuple[int, list[str]]]:
         previous = reader.line_num
 
 
+# A cell starting with one of these is a formula to a spreadsheet (=, +, -, @; tab and CR before one):
+# content could make a reader's Excel run it (CSV injection). Export puts a "'" before such a cell, and
+# before one that starts with "'" itself, so that import, which drops one leading "'", reads back exactly.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
 def _cell(row: list[str], line: int, index: int) -> Cell:
     text = row[index] if index < len(row) else ""
+    text = text[1:] if text.startswith("'") else text
     return Cell(text, line + sum(value.count("\n") for value in row[:index]), index + 1)
 
 
@@ -653,5 +660,6 @@ def _touchpoint_cells(tp_id: str, meta: TouchpointMeta, body: str) -> dict[str, 
 def export_csv(site: Site, journey: Journey) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerows(export_rows(site, journey))
+    writer.writerows([["'" + cell if cell.startswith(FORMULA_START) else cell for cell in row]
+                      for row in export_rows(site, journey)])
     return out.getvalue()

@@ -1,0 +1,392 @@
+"""What incremental builds remember: inputs and outputs by content hash, in `.journeymap-cache/`.
+
+A build's output depends on (1) the content files, (2) site_config.yml, (3) the theme folders
+(templates, assets, the bundled map font), (4) a custom map font (`theme.font`), (5) journeymap's own
+code and version, the Python version and the versions of the libraries that shape output (Jinja2,
+MarkupSafe, markdown-it-py, mdit-py-plugins, svgwrite, uharfbuzz, fontTools, Pagefind, pydantic,
+PyYAML), and (6) the build options (`--drafts`). Every one of them is hashed: (2)-(6) make the
+*global key*; a change there rebuilds everything. Content files are hashed one by one (never their
+modification times), and each unit of work (see site.py) records which files and which cross-journey
+facts it read, so a change re-renders only the units that read it.
+
+The cache folder holds:
+- `documents.marshal`: parsed content files by content hash (front matter, body, marks), so a build
+  re-parses only the files that changed (`DocumentCache`);
+- `build-<target>.json`: one manifest per output folder: the global key, every input's hash, the
+  diagnostics of the last successful build, each unit's key and output files, and every output
+  file's hash and (size, mtime, inode) as last written;
+- `search-<target>/`: the search documents of every page (what Pagefind indexes), so a rebuild can
+  re-index without re-rendering.
+
+Anything unreadable or from another format version is ignored (the build is then a full build).
+Outputs are verified against the manifest by size, modification time and inode before they are
+reused (hard-linked into the new build), so an output edited by hand is re-rendered, never trusted.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import marshal
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from . import __version__
+from .diagnostics import Diagnostic, Severity
+
+FORMAT = 1
+CACHE_DIR = ".journeymap-cache"
+LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "svgwrite", "uharfbuzz", "fonttools",
+             "pagefind", "pagefind-bin", "pydantic", "pydantic-core", "pyyaml")
+SKIP_NAMES = {"__pycache__", ".DS_Store", "Thumbs.db"}
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def digest_json(value: Any) -> str:
+    return digest(json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8"))
+
+
+# --- what shapes every output -------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def library_versions() -> dict[str, str]:
+    from importlib import metadata
+
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "-"
+    return versions
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """journeymap's own source: a development checkout changes code without changing the version."""
+    here = Path(__file__).resolve().parent
+    parts = []
+    for path in sorted(here.rglob("*.py")):
+        if "__pycache__" not in path.parts:
+            parts.append(path.relative_to(here).as_posix() + ":" + digest(path.read_bytes()))
+    return digest("\n".join(parts).encode("utf-8"))
+
+
+def global_key(inputs: "Inputs", options: dict[str, Any]) -> str:
+    """Everything that shapes every output: tool, libraries, Python, options, config, theme, font."""
+    return digest_json({
+        "format": FORMAT, "version": __version__, "code": code_digest(), "python": sys.version_info[:2],
+        "libraries": library_versions(), "options": options,
+        "config": inputs.config, "theme": inputs.theme, "font": inputs.font, "content_dir": inputs.content_dir,
+    })
+
+
+# --- inputs -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Inputs:
+    """Every input file by content hash. Keys of `content` are paths relative to the content folder."""
+
+    config: str | None  # hash of site_config.yml (None: missing)
+    content_dir: str
+    content: dict[str, str]
+    theme: list[tuple[str, dict[str, str]]]  # per theme folder in lookup order: (folder, {relative path: hash})
+    font: str | None
+    data: dict[str, bytes] = field(default_factory=dict, repr=False)  # the content files' bytes, read once
+
+    def content_digest(self) -> str:
+        return digest_json(sorted(self.content.items()))
+
+
+def _files(folder: Path) -> Iterator[tuple[str, Path]]:
+    """Every file under folder (relative POSIX path, path), sorted; dot files and caches left out."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith(".") or entry.name in SKIP_NAMES:
+            continue
+        try:
+            if entry.is_dir():
+                for rel, path in _files(Path(entry.path)):
+                    yield entry.name + "/" + rel, path
+            elif entry.is_file():
+                yield entry.name, Path(entry.path)
+        except OSError:
+            continue
+
+
+def _hash_file(path: Path) -> tuple[str, bytes | None]:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return "unreadable", None
+    return digest(data), data
+
+
+def read_settings(root: Path) -> dict[str, Any]:
+    """The few settings that say where inputs live, read leniently (validation happens later)."""
+    try:
+        import yaml
+
+        data = yaml.load((root / "site_config.yml").read_bytes(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except Exception:  # noqa: BLE001 - an invalid config is reported by the real loader
+        data = None
+    if not isinstance(data, dict):
+        data = {}
+    theme = data.get("theme") if isinstance(data.get("theme"), dict) else {}
+    text = lambda value, default: value if isinstance(value, str) and value else default  # noqa: E731
+    return {"content_dir": text(data.get("content_dir"), "content"), "site_dir": text(data.get("site_dir"), "site"),
+            "custom_dir": text(theme.get("custom_dir"), None), "font": text(theme.get("font"), None)}
+
+
+def scan_inputs(root: Path, keep_data: bool = True) -> tuple[Inputs, dict[str, Any]]:
+    """Hash every input of the project in `root`. Returns the inputs and the settings used to find them."""
+    from .themes import default_theme_dir
+
+    settings = read_settings(root)
+    config_hash, _ = _hash_file(root / "site_config.yml")
+    content_dir = root / settings["content_dir"]
+    content: dict[str, str] = {}
+    data: dict[str, bytes] = {}
+    for rel, path in _files(content_dir):
+        content[rel], raw = _hash_file(path)
+        if keep_data and raw is not None and rel.endswith(".md"):
+            data[rel] = raw
+    folders = [default_theme_dir()]
+    if settings["custom_dir"]:
+        folders.insert(0, (root / settings["custom_dir"]).resolve())
+    theme = [(str(folder), {rel: _hash_file(path)[0] for rel, path in _files(folder)}) for folder in folders]
+    font = None
+    if settings["font"]:
+        font_path = Path(settings["font"])
+        font = _hash_file(font_path if font_path.is_absolute() else root / font_path)[0]
+    inputs = Inputs(config_hash if config_hash != "unreadable" else None, settings["content_dir"], content, theme, font, data)
+    return inputs, settings
+
+
+# --- parsed documents ------------------------------------------------------------------------------
+
+
+class DocumentCache:
+    """Parsed content files by (path, content hash): a loader for model.load_site / walk_content.
+
+    A cached document is rebuilt from plain data (marshal: fast to read); its marks (line and column
+    of every value, needed only to report problems) are rebuilt when first used.
+    """
+
+    def __init__(self, entries: dict[str, tuple] | None = None):
+        self.entries: dict[str, tuple] = entries or {}
+        self.used: dict[str, tuple] = {}
+        self.hashes: dict[str, str] = {}  # rel path (as the loader sees it) -> content hash, from scan_inputs
+        self.data: dict[str, bytes] = {}
+        self.hits = self.misses = 0
+
+    @classmethod
+    def load(cls, path: Path) -> "DocumentCache":
+        try:
+            with open(path, "rb") as handle:
+                header, entries = marshal.load(handle)
+            if header != [FORMAT, code_digest(), sys.version_info[:2]]:
+                return cls()
+            return cls(entries)
+        except Exception:  # noqa: BLE001 - a missing or damaged cache is an empty one
+            return cls()
+
+    def save(self, path: Path) -> None:
+        _atomic_write(path, marshal.dumps([[FORMAT, code_digest(), sys.version_info[:2]], self.used]))
+
+    def __call__(self, file: Path, rel: str, kind: str, id_: str, journey: str | None, order: int | None) -> tuple[Any, list[Diagnostic]]:
+        from .content import load_document
+
+        raw = self.data.get(rel)
+        content_hash = self.hashes.get(rel)
+        if content_hash is None or raw is None:
+            try:
+                raw = file.read_bytes()
+            except OSError:
+                return load_document(file, rel, kind, id_, journey, order)
+            content_hash = digest(raw)
+        key = f"{rel}\0{kind}\0{id_}\0{journey}\0{order}"
+        entry = self.entries.get(key)
+        if entry is not None and entry[0] == content_hash:
+            self.hits += 1
+            self.used[key] = entry
+            return _document(entry), [_diagnostic(d) for d in entry[2]]
+        self.misses += 1
+        doc, problems = load_document(file, rel, kind, id_, journey, order)
+        entry = (content_hash, _document_row(doc) if doc is not None else None, [d.to_dict() for d in problems])
+        self.entries[key] = self.used[key] = entry
+        return doc, problems
+
+
+def _document_row(doc: Any) -> tuple:
+    marks = {key: (mark.line, mark.column) for key, mark in doc.marks.items()}
+    key_marks = {key: (mark.line, mark.column) for key, mark in doc.key_marks.items()}
+    return (doc.path, doc.kind, doc.id, doc.journey, doc.order, doc.data, marks, key_marks, doc.body, doc.body_line)
+
+
+def _document(entry: tuple) -> Any:
+    row = entry[1]
+    if row is None:
+        return None
+    return _cached_document_class()(*row)
+
+
+@lru_cache(maxsize=1)
+def _cached_document_class() -> type:
+    from .content import Mark, SourceDocument
+
+    class CachedDocument(SourceDocument):
+        """A SourceDocument from the cache; `marks` and `key_marks` are built when first read."""
+
+        def __init__(self, path, kind, id_, journey, order, data, marks, key_marks, body, body_line):  # noqa: ANN001
+            self._raw_marks = (marks, key_marks)
+            self._marks = self._key_marks = None
+            super().__init__(path, kind, id_, journey, order, data, body=body, body_line=body_line)
+
+        def _build(self) -> None:
+            marks, key_marks = self._raw_marks
+            self._marks = {key: Mark(*value) for key, value in marks.items()}
+            self._key_marks = {key: Mark(*value) for key, value in key_marks.items()}
+
+        @property  # type: ignore[override]
+        def marks(self):  # noqa: ANN201
+            if self._marks is None:
+                self._build()
+            return self._marks
+
+        @marks.setter
+        def marks(self, value) -> None:  # noqa: ANN001 - the dataclass __init__ sets an empty default
+            if value:
+                self._marks = value
+
+        @property  # type: ignore[override]
+        def key_marks(self):  # noqa: ANN201
+            if self._key_marks is None:
+                self._build()
+            return self._key_marks
+
+        @key_marks.setter
+        def key_marks(self, value) -> None:  # noqa: ANN001
+            if value:
+                self._key_marks = value
+
+    return CachedDocument
+
+
+def _diagnostic(data: dict[str, Any]) -> Diagnostic:
+    return Diagnostic(data["file"], data["line"], data["column"], data["code"], Severity(data["severity"]),
+                      data["message"], data.get("hint", ""))
+
+
+def diagnostics_from(rows: Iterable[dict[str, Any]]) -> list[Diagnostic]:
+    return [_diagnostic(row) for row in rows]
+
+
+# --- the manifest of one output folder ----------------------------------------------------------------
+
+
+@dataclass
+class Manifest:
+    """What the last successful build into one site_dir read and wrote."""
+
+    key: str = ""
+    inputs: dict[str, Any] = field(default_factory=dict)  # {"content": {...}, "config": ..., "theme": [...], "font": ...}
+    diagnostics: list[dict[str, Any]] = field(default_factory=list)
+    today: str = ""
+    units: dict[str, dict[str, Any]] = field(default_factory=dict)  # unit id -> {"key", "files": [output paths], "links": [...]}
+    outputs: dict[str, list[Any]] = field(default_factory=dict)  # output path -> [hash, size, mtime_ns, inode]
+    copies: dict[str, str] = field(default_factory=dict)  # output path -> hash of the source copied
+    search: dict[str, Any] = field(default_factory=dict)  # {"key", "docs": {path: hash}}
+    pages: list[str] = field(default_factory=list)  # rendered files (BuildResult.pages)
+
+    @classmethod
+    def load(cls, path: Path) -> "Manifest | None":
+        try:
+            data = json.loads(path.read_bytes())
+            if data.get("format") != FORMAT:
+                return None
+            data.pop("format")
+            return cls(**data)
+        except Exception:  # noqa: BLE001 - a missing or damaged manifest means a full build
+            return None
+
+    def save(self, path: Path) -> None:
+        data = {"format": FORMAT, **self.__dict__}
+        _atomic_write(path, json.dumps(data, separators=(",", ":"), sort_keys=True).encode("utf-8"))
+
+
+def manifest_path(cache_dir: Path, site_dir: Path, options: dict[str, Any]) -> Path:
+    """One manifest per (output folder, options)."""
+    return cache_dir / f"build-{digest_json([str(site_dir.resolve()), options])[:16]}.json"
+
+
+def stat_signature(path: Path) -> list[int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def verify_outputs(site_dir: Path, outputs: dict[str, list[Any]], paths: Iterable[str] | None = None) -> set[str]:
+    """The output files (of `paths`, default all) that are still exactly as the manifest recorded them."""
+    good = set()
+    for rel in (outputs if paths is None else paths):
+        recorded = outputs.get(rel)
+        if recorded is not None and stat_signature(site_dir / rel) == recorded[1:]:
+            good.add(rel)
+    return good
+
+
+def site_files(site_dir: Path) -> set[str]:
+    """Every file under site_dir (relative POSIX paths), dot files included."""
+    found: set[str] = set()
+    stack = [("", site_dir)]
+    while stack:
+        prefix, folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            rel = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((rel + "/", Path(entry.path)))
+            else:
+                found.add(rel)
+    return found
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+def ensure_cache_dir(cache_dir: Path) -> None:
+    """Create the cache folder with a note and a .gitignore of its own (in case the project lacks one)."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    ignore = cache_dir / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# journeymap's build cache: safe to delete, never commit.\n*\n", encoding="utf-8")

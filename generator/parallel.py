@@ -1,0 +1,148 @@
+"""Render journeys on every core: each journey is a unit of work (see site.py), done in a worker process.
+
+Workers are forked from the build process after it has loaded and validated the site and set up the
+renderer, so they start with everything in memory (no re-loading, no pickling of the model) and only a
+journey id goes to them. Each worker writes its journey's files straight into the staging folder (and
+their search documents into the search folder) and sends back only their hashes and the link targets
+the journey looked up. The parent renders the shared pages meanwhile.
+
+Fork is the default because it is the cheapest start (measured in docs/performance.md: spawn pays
+for importing journeymap, loading the site and compiling the templates again in every worker); where
+fork is unavailable, or the build runs in a process with other threads (`journeymap serve`), the
+workers are spawned and load the site themselves (`_spawned_init`).
+
+Output does not depend on the number of workers: each file is the product of one unit alone, and
+tests/test_parallel.py compares parallel, in-process and incremental builds byte for byte.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .cache import digest
+
+# Below this many touchpoints to render, one process does it all: starting workers costs more.
+PARALLEL_THRESHOLD = 400
+
+
+@dataclass
+class UnitOutput:
+    """What rendering one unit produced: output path -> hash, search document path -> hash."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    docs: dict[str, str] = field(default_factory=dict)
+    links: list[str] = field(default_factory=list)
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def write_unit(pages: dict[str, bytes], staging: Path, docs_dir: Path | None) -> UnitOutput:
+    """Write a unit's files into staging and their search documents into docs_dir."""
+    from .output import write_new
+    from .search import search_document
+
+    out = UnitOutput()
+    for rel, data in sorted(pages.items()):
+        write_new(staging, rel, data)
+        out.files[rel] = digest(data)
+        if docs_dir is not None and rel.endswith(".html"):
+            document = search_document(data.decode("utf-8"))
+            if document is not None:
+                encoded = document.encode("utf-8")
+                write_new(docs_dir, rel, encoded)
+                out.docs[rel] = digest(encoded)
+    return out
+
+
+def render_journey(renderer: Any, journey_id: str, staging: Path, docs_dir: Path | None) -> UnitOutput:
+    journey = renderer.site.journeys[journey_id]
+    pages = renderer.journey_unit(journey)
+    out = write_unit(pages, staging, docs_dir)
+    out.links = sorted(renderer.content_pages.looked_up or ())
+    return out
+
+
+# --- worker processes ---------------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _forked_init() -> None:
+    """Nothing to load: the renderer came with the fork."""
+
+
+def _spawned_init(root: str, include_drafts: bool, staging: str, docs_dir: str | None) -> None:
+    from .site import SiteRenderer
+    from .validate import validate_project
+
+    site, _ = validate_project(Path(root))
+    assert site is not None
+    _WORKER.update(renderer=SiteRenderer(site, include_drafts), staging=Path(staging),
+                   docs_dir=Path(docs_dir) if docs_dir else None)
+
+
+def _task(journey_id: str) -> tuple[str, UnitOutput]:
+    return journey_id, render_journey(_WORKER["renderer"], journey_id, _WORKER["staging"], _WORKER["docs_dir"])
+
+
+def start_method(requested: str | None = None) -> str:
+    """fork when possible and safe (no other threads in this process), else spawn."""
+    if requested:
+        return requested
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1 and sys.platform != "darwin":
+        return "fork"
+    return "spawn"
+
+
+def render_journeys(renderer: Any, journey_ids: list[str], staging: Path, docs_dir: Path | None, *, jobs: int,
+                    root: Path, include_drafts: bool, side_work: Callable[[], None] | None = None,
+                    on_done: Callable[[str], None] | None = None, method: str | None = None) -> dict[str, UnitOutput]:
+    """Render the journeys `journey_ids` (with `jobs` processes; 1 = in this process) and run
+    `side_work` (the shared pages) in this process meanwhile. Returns journey id -> UnitOutput."""
+    results: dict[str, UnitOutput] = {}
+    if jobs <= 1 or len(journey_ids) <= 1:
+        if side_work is not None:
+            side_work()
+        for journey_id in journey_ids:
+            results[journey_id] = render_journey(renderer, journey_id, staging, docs_dir)
+            if on_done:
+                on_done(journey_id)
+        return results
+    method = start_method(method)
+    context = multiprocessing.get_context(method)
+    if method == "fork":
+        _WORKER.update(renderer=renderer, staging=staging, docs_dir=docs_dir)
+        initializer, initargs = _forked_init, ()
+    else:
+        initializer, initargs = _spawned_init, (str(root), include_drafts, str(staging), str(docs_dir) if docs_dir else None)
+    # Biggest journeys first, so no worker is left with a long one at the end.
+    size = {j.id: len(j.touchpoints) for j in renderer.journeys}
+    order = sorted(journey_ids, key=lambda jid: (-size.get(jid, 0), jid))
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(order)), mp_context=context, initializer=initializer,
+                                 initargs=initargs) as pool:
+            pending: set[Future] = {pool.submit(_task, journey_id) for journey_id in order}
+            if side_work is not None:
+                side_work()
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    journey_id, output = future.result()
+                    results[journey_id] = output
+                    if on_done:
+                        on_done(journey_id)
+    finally:
+        _WORKER.clear()
+    return results
