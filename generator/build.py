@@ -1,40 +1,517 @@
-"""`journeymap build`: validate, lay out and draw every map, render the pages, write the site atomically."""
+"""`journeymap build`: validate, render what changed on every core, write the site atomically.
+
+    scan     hash every input: content, config, theme, fonts (cache.py)
+    shortcut nothing changed and site_dir is exactly as the last build left it: done, nothing loaded
+    load     load and validate the site (documents parsed by an earlier build are reused by hash)
+    plan     which units of work must be rendered: the journeys whose inputs changed, the shared
+             pages when any content changed; everything else is reused from the current site
+    render   journeys in worker processes, shared pages in this one (parallel.py)
+    write    into a staging folder: new files written, unchanged ones hard-linked from site_dir
+    search   Pagefind over the pages' search documents, only when one of them changed
+    swap     the staging folder replaces site_dir (a failed build leaves the old site untouched);
+             the manifest records what this build read and wrote, for the next one
+
+Without a cache (`cache_dir=None`, `state=None`, the default for the Python API) every build is a
+full build; `journeymap build` keeps its cache in <project>/.journeymap-cache/ and `journeymap serve`
+keeps it in memory (`BuildState`). `clean=True` ignores whatever was cached.
+"""
 from __future__ import annotations
 
+import datetime as dt
+import os
+import shutil
+import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
+from .cache import (CACHE_DIR, DocumentCache, Inputs, Manifest, diagnostics_from, digest, digest_json, ensure_cache_dir,
+                    global_key, manifest_path, scan_inputs, site_files, stat_signature, verify_outputs)
 from .diagnostics import Diagnostic, DiagnosticError
-from .model import Site
-from .output import check_site_dir, write_site
-from .validate import validate_project
+from .output import ALWAYS_KEPT, MARKER, MARKER_TEXT, check_site_dir, copy_new, link_new, make_staging, swap_in, write_new
+
+SHARED = "shared"
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class BuildStats:
+    """What a build did: for the progress line, the benchmark and the tests."""
+
+    skipped: bool = False  # nothing had changed: nothing was loaded or written
+    rendered: list[str] = field(default_factory=list)  # units rendered (journey:<id>, shared)
+    reused: list[str] = field(default_factory=list)  # units taken from the current site
+    written: int = 0  # files written
+    linked: int = 0  # files hard-linked from the current site
+    search: str = ""  # "indexed", "reused" or "" (no search index written)
+    jobs: int = 1
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
 class BuildResult:
-    site: Site
+    site: Any  # the validated Site; None when the build was skipped because nothing had changed
     site_dir: Path
     diagnostics: list[Diagnostic]
     pages: list[str] = field(default_factory=list)
+    stats: BuildStats = field(default_factory=BuildStats)
 
 
-def build(root: Path, site_dir: Path | None = None, include_drafts: bool = False, strict: bool = False) -> BuildResult:
-    """Build the project in `root`. Raises DiagnosticError (and writes nothing) when content has errors."""
-    site, diagnostics = validate_project(root)
-    failing = [d for d in diagnostics if d.is_error or strict]
-    if site is None or failing:
-        raise DiagnosticError(diagnostics)
-    target = site_dir if site_dir is not None else site.root / site.config.site_dir
-    check_site_dir(target, site.root, _sources(site))
-    from .search import index_search  # imported late: `validate` never pays for templates and maps
-    from .site import render_site
+@dataclass
+class BuildState:
+    """What a long-running process (`journeymap serve`) keeps between builds instead of a cache folder:
+    the parsed documents, the last manifest per output folder and the search documents."""
 
-    files, copies = render_site(site, include_drafts=include_drafts)
-    write_site(target, files, copies, keep=site.config.keep_files, finish=index_search)
-    return BuildResult(site, target, diagnostics, sorted(files))
+    documents: DocumentCache = field(default_factory=DocumentCache)
+    manifests: dict[str, Manifest] = field(default_factory=dict)
+    folder: Path | None = None  # holds the search documents; removed by close()
+
+    def docs_dir(self, name: str) -> Path:
+        if self.folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="journeymap-state-"))
+        return self.folder / name
+
+    def close(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
 
 
-def _sources(site: Site) -> dict[str, Path]:
+def build(root: Path, site_dir: Path | None = None, include_drafts: bool = False, strict: bool = False, *,
+          jobs: int | None = None, clean: bool = False, cache_dir: Path | None = None, state: BuildState | None = None,
+          progress: Progress | None = None, start_method: str | None = None) -> BuildResult:
+    """Build the project in `root`. Raises DiagnosticError (and writes nothing) when content has errors.
+
+    `jobs`: worker processes (default: every core; 1 renders in this process; small sites always use
+    one). `cache_dir` (or `state`) makes the build incremental; `clean` forces a full build.
+    """
+    from . import textmeasure
+
+    run = _Build(Path(root).resolve(), site_dir, include_drafts, strict, jobs, clean, cache_dir, state, progress,
+                 start_method)
+    previous = textmeasure.SUBSET_CACHE_DIR
+    if cache_dir is not None:
+        textmeasure.SUBSET_CACHE_DIR = Path(cache_dir) / "fonts"  # font subsets survive between builds
+    try:
+        return run.build()
+    finally:
+        textmeasure.SUBSET_CACHE_DIR = previous
+
+
+class _Build:
+    def __init__(self, root: Path, site_dir: Path | None, include_drafts: bool, strict: bool, jobs: int | None,
+                 clean: bool, cache_dir: Path | None, state: BuildState | None, progress: Progress | None,
+                 start_method: str | None):
+        self.root, self.include_drafts, self.strict, self.clean = root, include_drafts, strict, clean
+        self.site_dir = Path(site_dir).resolve() if site_dir is not None else None
+        self.jobs, self.cache_dir, self.state, self.progress = jobs, cache_dir, state, progress
+        self.start_method = start_method
+        self.options = {"drafts": bool(include_drafts)}
+        self.stats = BuildStats()
+        self.started = self.lap = time.perf_counter()
+        self.inputs: Inputs | None = None
+        self.key = ""
+
+    def timed(self, name: str) -> None:
+        now = time.perf_counter()
+        self.stats.timings[name] = round(now - self.lap, 4)
+        self.lap = now
+
+    @property
+    def incremental(self) -> bool:
+        return self.cache_dir is not None or self.state is not None
+
+    # --- the steps ------------------------------------------------------------------------------
+
+    def build(self) -> BuildResult:
+        if self.incremental:
+            self.inputs, settings = scan_inputs(self.root)
+            self.key = global_key(self.inputs, self.options)
+            self.timed("scan")
+            guess = self.site_dir or (self.root / settings["site_dir"]).resolve()
+            if not self.clean:
+                skipped = self.shortcut(guess)
+                if skipped is not None:
+                    return skipped
+        site, diagnostics = self.load()
+        target = self.site_dir or (site.root / site.config.site_dir).resolve()
+        check_site_dir(target, site.root, _sources(site))
+        manifest = None if self.clean or not self.incremental else self.manifest(target)
+        return self.render_and_write(site, diagnostics, target, manifest)
+
+    def shortcut(self, target: Path) -> BuildResult | None:
+        """The result of the last build when nothing it read has changed and site_dir is as it left it."""
+        manifest = self.manifest(target)
+        if manifest is None or manifest.key != self.key or manifest.today != _today():
+            return None
+        if manifest.inputs != _inputs_record(self.inputs) or not (target / MARKER).is_file():
+            return None
+        if site_files(target) != set(manifest.outputs) | {MARKER}:
+            return None
+        if len(verify_outputs(target, manifest.outputs)) != len(manifest.outputs):
+            return None
+        diagnostics = diagnostics_from(manifest.diagnostics)
+        if self.strict and diagnostics:
+            raise DiagnosticError(diagnostics)
+        self.stats.skipped = True
+        self.stats.reused = sorted(manifest.units)
+        self.timed("shortcut")
+        return BuildResult(None, target, diagnostics, list(manifest.pages), self.stats)
+
+    def load(self) -> tuple[Any, list[Diagnostic]]:
+        from .validate import validate_project
+
+        documents = self.documents()
+        if documents is not None and self.inputs is not None:
+            prefix = self.root / self.inputs.content_dir
+            documents.hashes, documents.data = {}, {}
+            for rel, content_hash in self.inputs.content.items():
+                shown = _display_path(prefix / rel, self.root)
+                documents.hashes[shown] = content_hash
+                if rel in self.inputs.data:
+                    documents.data[shown] = self.inputs.data[rel]
+        site, diagnostics = validate_project(self.root, loader=documents)
+        if documents is not None:
+            documents.data = {}
+            self.save_documents(documents)
+        self.timed("load")
+        failing = [d for d in diagnostics if d.is_error or self.strict]
+        if site is None or failing:
+            raise DiagnosticError(diagnostics)
+        return site, diagnostics
+
+    def render_and_write(self, site: Any, diagnostics: list[Diagnostic], target: Path,
+                         manifest: Manifest | None) -> BuildResult:
+        from .parallel import PARALLEL_THRESHOLD, default_jobs, render_journeys, write_unit
+        from .site import SiteRenderer
+
+        renderer = SiteRenderer(site, self.include_drafts)
+        reuse = manifest is not None and manifest.key == self.key and (target / MARKER).is_file()
+        good = verify_outputs(target, manifest.outputs) if reuse and manifest else set()
+        old_units = manifest.units if reuse and manifest else {}
+
+        # plan: which units must be rendered
+        to_render: list[str] = []
+        unit_keys: dict[str, str] = {}
+        reads: dict[str, dict[str, Any]] = {}
+        for journey in renderer.journeys:
+            unit = "journey:" + journey.id
+            entry = old_units.get(unit)
+            if entry is not None and all(rel in good for rel in entry["files"]):
+                reads[unit] = renderer.journey_reads(journey, entry["links"])
+                unit_keys[unit] = self.unit_key(reads[unit])
+                if unit_keys[unit] == entry["key"]:
+                    self.stats.reused.append(unit)
+                    continue
+            to_render.append(journey.id)
+        shared_key = digest_json([self.key, self.inputs.content_digest() if self.inputs else None,
+                                  sorted(j.id for j in renderer.journeys)])
+        shared_entry = old_units.get(SHARED)
+        shared_reused = bool(shared_entry and shared_entry["key"] == shared_key and all(rel in good for rel in shared_entry["files"]))
+        copies = self.copies(renderer)
+        self.timed("plan")
+
+        if reuse and manifest and not to_render and shared_reused and self.nothing_to_write(target, manifest, copies):
+            self.stats.skipped = True
+            self.stats.reused.append(SHARED)
+            manifest.diagnostics = [d.to_dict() for d in diagnostics]
+            manifest.today = _today()
+            manifest.inputs = _inputs_record(self.inputs)
+            self.save_manifest(target, manifest)
+            return BuildResult(site, target, diagnostics, list(manifest.pages), self.stats)
+
+        # render and write
+        staging = make_staging(target)
+        docs_old = self.docs_folder(target) if reuse else None
+        docs_new = self.new_docs_folder(target)
+        outputs: dict[str, str] = {}  # output path -> hash
+        docs: dict[str, str] = {}  # search document path -> hash
+        units: dict[str, dict[str, Any]] = {}
+        try:
+            total = len(to_render) + (0 if shared_reused else 1)
+            done = [0]
+
+            def tick(_: str = "") -> None:
+                done[0] += 1
+                if self.progress:
+                    self.progress(done[0], total)
+
+            shared_output: list[Any] = []
+
+            def shared() -> None:
+                if not shared_reused:
+                    shared_output.append(write_unit(renderer.shared_unit(), staging, docs_new))
+                    tick()
+
+            small = sum(len(site.journeys[jid].touchpoints) for jid in to_render) < PARALLEL_THRESHOLD
+            jobs = 1 if small else (self.jobs or default_jobs())
+            self.stats.jobs = jobs
+            if self.progress:
+                self.progress(0, total)
+            rendered = render_journeys(renderer, to_render, staging, docs_new, jobs=jobs, root=self.root,
+                                       include_drafts=self.include_drafts, side_work=shared, on_done=tick,
+                                       method=self.start_method)
+            self.timed("render")
+            for journey in renderer.journeys:
+                unit = "journey:" + journey.id
+                if journey.id in rendered:
+                    out = rendered[journey.id]
+                    unit_reads = renderer.journey_reads(journey, out.links)
+                    units[unit] = {"key": self.unit_key(unit_reads), "files": sorted(out.files), "links": out.links}
+                    outputs.update(out.files)
+                    docs.update(out.docs)
+                    self.stats.rendered.append(unit)
+                    self.stats.written += len(out.files)
+                else:
+                    entry = old_units[unit]
+                    units[unit] = entry
+                    self.reuse_files(entry["files"], target, staging, manifest, outputs, docs, docs_old, docs_new)
+            if shared_reused:
+                assert shared_entry is not None and manifest is not None
+                units[SHARED] = shared_entry
+                self.reuse_files(shared_entry["files"], target, staging, manifest, outputs, docs, docs_old, docs_new)
+                self.stats.reused.append(SHARED)
+            else:
+                out = shared_output[0]
+                sitemap = renderer.sitemap(set(outputs) | set(out.files))
+                if sitemap is not None:
+                    out.files.update(write_unit({"sitemap.xml": sitemap}, staging, None).files)
+                units[SHARED] = {"key": shared_key, "files": sorted(out.files), "links": []}
+                outputs.update(out.files)
+                docs.update(out.docs)
+                self.stats.rendered.append(SHARED)
+                self.stats.written += len(out.files)
+            copied = self.write_copies(copies, target, staging, good, manifest if reuse else None)
+            kept = self.keep_files(site, target, staging)
+            self.timed("write")
+            search = self.search(target, staging, docs_new, docs, manifest if reuse else None, good)
+            self.timed("search")
+            write_new(staging, MARKER, MARKER_TEXT.encode("utf-8"))
+            recorded: dict[str, list[Any]] = {}
+            for rel, content_hash in {**outputs, **copied, **kept, **search}.items():
+                signature = stat_signature(staging / rel)
+                if signature is not None:
+                    recorded[rel] = [content_hash] + signature
+            swap_in(staging, target)
+            if docs_new is not None and self.incremental:
+                self.keep_docs_folder(target, docs_new)
+            elif docs_new is not None:
+                shutil.rmtree(docs_new, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            if docs_new is not None:
+                shutil.rmtree(docs_new, ignore_errors=True)
+            raise
+        self.timed("swap")
+        pages = sorted(outputs)
+        if self.incremental:
+            new_manifest = Manifest(key=self.key, inputs=_inputs_record(self.inputs),
+                                    diagnostics=[d.to_dict() for d in diagnostics], today=_today(), units=units,
+                                    outputs=recorded, copies={rel: copies[rel][1] for rel in copies},
+                                    search={"key": _search_key(docs), "docs": docs}, pages=pages)
+            self.save_manifest(target, new_manifest)
+        self.timed("manifest")
+        return BuildResult(site, target, diagnostics, pages, self.stats)
+
+    # --- pieces -------------------------------------------------------------------------------------
+
+    def unit_key(self, reads: dict[str, Any]) -> str:
+        content = self.inputs.content if self.inputs else {}
+        return digest_json([self.key, [(path, content.get(path)) for path in reads["files"]], reads["facts"]])
+
+    def copies(self, renderer: Any) -> dict[str, tuple[Path, str]]:
+        """Output path -> (source file, source hash) for the theme assets, content media and brand files."""
+        result = {}
+        for rel, source in renderer._copies().items():
+            if rel in ("assets/palette.css", "sitemap.xml"):
+                continue  # a generated file wins over a copied one (as in SiteRenderer.render)
+            try:
+                result[rel] = (source, digest(Path(source).read_bytes()))
+            except OSError:
+                result[rel] = (source, "unreadable")
+        return result
+
+    def nothing_to_write(self, target: Path, manifest: Manifest, copies: dict[str, tuple[Path, str]]) -> bool:
+        if manifest.copies != {rel: value[1] for rel, value in copies.items()}:
+            return False
+        if manifest.search.get("key") != _search_key(manifest.search.get("docs", {})):
+            return False
+        return site_files(target) == set(manifest.outputs) | {MARKER} and \
+            len(verify_outputs(target, manifest.outputs)) == len(manifest.outputs)
+
+    def reuse_files(self, files: list[str], target: Path, staging: Path, manifest: Manifest | None,
+                    outputs: dict[str, str], docs: dict[str, str], docs_old: Path | None, docs_new: Path | None) -> None:
+        assert manifest is not None
+        old_docs = manifest.search.get("docs", {})
+        for rel in files:
+            link_new(staging, rel, target / rel)
+            outputs[rel] = manifest.outputs[rel][0]
+            self.stats.linked += 1
+            if rel in old_docs and docs_new is not None:
+                try:
+                    if docs_old is None:
+                        raise OSError("no search documents kept")
+                    link_new(docs_new, rel, docs_old / rel)
+                    docs[rel] = old_docs[rel]
+                except OSError:  # the kept search document is gone: make it again from the page
+                    from .search import search_document
+
+                    document = search_document((target / rel).read_text(encoding="utf-8"))
+                    if document is not None:
+                        encoded = document.encode("utf-8")
+                        write_new(docs_new, rel, encoded)
+                        docs[rel] = digest(encoded)
+
+    def write_copies(self, copies: dict[str, tuple[Path, str]], target: Path, staging: Path, good: set[str],
+                     manifest: Manifest | None) -> dict[str, str]:
+        manifest_outputs: dict[str, str] = {}
+        old = manifest.outputs if manifest is not None else {}
+        for rel, (source, content_hash) in sorted(copies.items()):
+            if rel in good and rel in old and old[rel][0] == content_hash:
+                link_new(staging, rel, target / rel)
+                self.stats.linked += 1
+            else:
+                copy_new(staging, rel, Path(source))
+                self.stats.written += 1
+            manifest_outputs[rel] = content_hash
+        return manifest_outputs
+
+    def keep_files(self, site: Any, target: Path, staging: Path) -> dict[str, str]:
+        """Files hosts need (CNAME, .nojekyll, ... and keep_files) carried over from the current site."""
+        kept: dict[str, str] = {}
+        for name in sorted(set(ALWAYS_KEPT) | set(site.config.keep_files)):
+            current = target / name
+            if current.is_file() and not (staging / name).exists():
+                try:
+                    link_new(staging, name, current)
+                except ValueError:
+                    continue  # a keep_files entry that is not a plain relative path
+                kept[name] = digest(current.read_bytes())
+        return kept
+
+    def search(self, target: Path, staging: Path, docs_dir: Path | None, docs: dict[str, str],
+               manifest: Manifest | None, good: set[str]) -> dict[str, str]:
+        """Write staging/pagefind (reused when no search document changed). Returns its files' hashes."""
+        from .search import BUNDLE_DIR, index_documents, index_search
+
+        key = _search_key(docs)
+        bundle = staging / BUNDLE_DIR
+        if manifest is not None and docs and manifest.search.get("key") == key:
+            old = {rel: value for rel, value in manifest.outputs.items() if rel.startswith(BUNDLE_DIR + "/")}
+            if old and all(rel in good for rel in old):
+                for rel in old:
+                    link_new(staging, rel, target / rel)
+                self.stats.linked += len(old)
+                self.stats.search = "reused"
+                return {rel: value[0] for rel, value in old.items()}
+        if docs and docs_dir is not None:
+            index_documents(docs_dir, bundle)
+        else:
+            index_search(staging)  # no page has a search body (custom templates): index the pages whole
+        self.stats.search = "indexed"
+        hashes = {}
+        for path in sorted(bundle.rglob("*")):
+            if path.is_file():
+                hashes[path.relative_to(staging).as_posix()] = digest(path.read_bytes())
+        return hashes
+
+    # --- cache storage -------------------------------------------------------------------------------
+
+    def documents(self) -> DocumentCache | None:
+        if self.state is not None:
+            return self.state.documents
+        if self.cache_dir is not None and not self.clean:
+            return DocumentCache.load(Path(self.cache_dir) / "documents.marshal")
+        if self.cache_dir is not None:
+            return DocumentCache()
+        return None
+
+    def save_documents(self, documents: DocumentCache) -> None:
+        if self.state is not None:
+            documents.entries = dict(documents.used)
+            documents.used = {}
+            return
+        if self.cache_dir is None:
+            return
+        if documents.misses or len(documents.used) != len(documents.entries):
+            ensure_cache_dir(Path(self.cache_dir))
+            documents.save(Path(self.cache_dir) / "documents.marshal")
+
+    def manifest(self, target: Path) -> Manifest | None:
+        cache = self.__dict__.setdefault("_manifest_cache", {})
+        if str(target) in cache:
+            return cache[str(target)]
+        manifest = None
+        if self.state is not None:
+            manifest = self.state.manifests.get(str(target))
+        elif self.cache_dir is not None:
+            manifest = Manifest.load(manifest_path(Path(self.cache_dir), target, self.options))
+        cache[str(target)] = manifest
+        return manifest
+
+    def save_manifest(self, target: Path, manifest: Manifest) -> None:
+        if self.state is not None:
+            self.state.manifests[str(target)] = manifest
+        elif self.cache_dir is not None:
+            ensure_cache_dir(Path(self.cache_dir))
+            manifest.save(manifest_path(Path(self.cache_dir), target, self.options))
+
+    def docs_folder(self, target: Path) -> Path | None:
+        """Where the current site's search documents are kept (None without a cache)."""
+        name = "search-" + manifest_path(Path("."), target, self.options).stem.removeprefix("build-")
+        if self.state is not None:
+            return self.state.docs_dir(name)
+        if self.cache_dir is not None:
+            return Path(self.cache_dir) / name
+        return None
+
+    def new_docs_folder(self, target: Path) -> Path:
+        current = self.docs_folder(target)
+        if current is None:
+            return Path(tempfile.mkdtemp(prefix="journeymap-search-"))
+        current.parent.mkdir(parents=True, exist_ok=True)
+        if self.cache_dir is not None and self.state is None:
+            ensure_cache_dir(Path(self.cache_dir))
+        return Path(tempfile.mkdtemp(prefix=current.name + ".building-", dir=current.parent))
+
+    def keep_docs_folder(self, target: Path, docs_new: Path) -> None:
+        current = self.docs_folder(target)
+        assert current is not None
+        swap_in(docs_new, current)
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+
+def _inputs_record(inputs: Inputs | None) -> dict[str, Any]:
+    if inputs is None:
+        return {}
+    return {"config": inputs.config, "content_dir": inputs.content_dir, "content": inputs.content,
+            "theme": [[folder, files] for folder, files in inputs.theme], "font": inputs.font}
+
+
+def _search_key(docs: dict[str, str]) -> str:
+    return digest_json(sorted(docs.items()))
+
+
+def _today() -> str:
+    """The date review warnings are computed for (see validate.review_today): cached diagnostics are
+    only reused on the same day (or with the same SOURCE_DATE_EPOCH)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date().isoformat()
+    return dt.date.today().isoformat()
+
+
+def _display_path(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _sources(site: Any) -> dict[str, Path]:
     from .themes import theme_dirs
 
     sources = {"the content folder": site.content_dir}
@@ -42,3 +519,6 @@ def _sources(site: Site) -> dict[str, Path]:
         sources[f"the theme folder {index + 1}"] = folder
     return sources
 
+
+def default_cache_dir(root: Path) -> Path:
+    return Path(root).resolve() / CACHE_DIR

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from . import __version__
+from .content import Mark, SourceDocument
 from .diagnostics import Diagnostic, Severity
 
 FORMAT = 1
@@ -240,49 +241,43 @@ def _document(entry: tuple) -> Any:
     row = entry[1]
     if row is None:
         return None
-    return _cached_document_class()(*row)
+    return CachedDocument(*row)
 
 
-@lru_cache(maxsize=1)
-def _cached_document_class() -> type:
-    from .content import Mark, SourceDocument
+class CachedDocument(SourceDocument):
+    """A SourceDocument from the cache; `marks` and `key_marks` are built when first read."""
 
-    class CachedDocument(SourceDocument):
-        """A SourceDocument from the cache; `marks` and `key_marks` are built when first read."""
+    def __init__(self, path, kind, id_, journey, order, data, marks, key_marks, body, body_line):  # noqa: ANN001
+        self._raw_marks = (marks, key_marks)
+        self._marks = self._key_marks = None
+        super().__init__(path, kind, id_, journey, order, data, body=body, body_line=body_line)
 
-        def __init__(self, path, kind, id_, journey, order, data, marks, key_marks, body, body_line):  # noqa: ANN001
-            self._raw_marks = (marks, key_marks)
-            self._marks = self._key_marks = None
-            super().__init__(path, kind, id_, journey, order, data, body=body, body_line=body_line)
+    def _build(self) -> None:
+        marks, key_marks = self._raw_marks
+        self._marks = {key: Mark(*value) for key, value in marks.items()}
+        self._key_marks = {key: Mark(*value) for key, value in key_marks.items()}
 
-        def _build(self) -> None:
-            marks, key_marks = self._raw_marks
-            self._marks = {key: Mark(*value) for key, value in marks.items()}
-            self._key_marks = {key: Mark(*value) for key, value in key_marks.items()}
+    @property  # type: ignore[override]
+    def marks(self):  # noqa: ANN201
+        if self._marks is None:
+            self._build()
+        return self._marks
 
-        @property  # type: ignore[override]
-        def marks(self):  # noqa: ANN201
-            if self._marks is None:
-                self._build()
-            return self._marks
+    @marks.setter
+    def marks(self, value) -> None:  # noqa: ANN001 - the dataclass __init__ sets an empty default
+        if value:
+            self._marks = value
 
-        @marks.setter
-        def marks(self, value) -> None:  # noqa: ANN001 - the dataclass __init__ sets an empty default
-            if value:
-                self._marks = value
+    @property  # type: ignore[override]
+    def key_marks(self):  # noqa: ANN201
+        if self._key_marks is None:
+            self._build()
+        return self._key_marks
 
-        @property  # type: ignore[override]
-        def key_marks(self):  # noqa: ANN201
-            if self._key_marks is None:
-                self._build()
-            return self._key_marks
-
-        @key_marks.setter
-        def key_marks(self, value) -> None:  # noqa: ANN001
-            if value:
-                self._key_marks = value
-
-    return CachedDocument
+    @key_marks.setter
+    def key_marks(self, value) -> None:  # noqa: ANN001
+        if value:
+            self._key_marks = value
 
 
 def _diagnostic(data: dict[str, Any]) -> Diagnostic:

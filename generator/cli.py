@@ -92,25 +92,75 @@ def validate(project: Path, strict: bool, fmt: str) -> None:
               help="Output folder (default: site_dir from site_config.yml).")
 @click.option("--drafts", is_flag=True, help="Include journeys with status: draft.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-def build(project: Path, site_dir: Path | None, drafts: bool, strict: bool) -> None:
-    """Validate and build the site into site_dir (atomically: a failed build leaves the old site)."""
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: one per core; 1 builds in one process). Small sites always use one.")
+@click.option("--clean", is_flag=True, help="Ignore the build cache (.journeymap-cache/) and build everything.")
+def build(project: Path, site_dir: Path | None, drafts: bool, strict: bool, jobs: int | None, clean: bool) -> None:
+    """Validate and build the site into site_dir (atomically: a failed build leaves the old site).
+
+    Builds are incremental: .journeymap-cache/ in the project records what each page was made from
+    (by content hash), so a rebuild renders only what changed, and nothing when nothing did.
+    """
     from .build import build as run_build
+    from .build import default_cache_dir
     from .search import SearchIndexError
 
+    progress = _Progress()
     try:
-        result = run_build(project, site_dir, include_drafts=drafts, strict=strict)
+        result = run_build(project, site_dir, include_drafts=drafts, strict=strict, jobs=jobs, clean=clean,
+                           cache_dir=default_cache_dir(project), progress=progress)
     except DiagnosticError as exc:
+        progress.done()
         print_diagnostics(exc.diagnostics, project.resolve())
         click.echo("Build failed; nothing was written.", err=True)
         sys.exit(EXIT_CONTENT)
     except SearchIndexError as exc:
+        progress.done()
         _fail(f"the search index could not be built, so nothing was written: {exc}")
     except OSError as exc:
+        progress.done()
         _fail(f"could not write the site: {exc}")
     except Exception as exc:  # noqa: BLE001
+        progress.done()
         _internal_error(exc)
+    progress.done()
     print_diagnostics(result.diagnostics, project.resolve())
-    click.echo(f"Built {len(result.pages)} files into {result.site_dir}", err=True)
+    stats = result.stats
+    if stats.skipped:
+        click.echo(f"Nothing changed: the {len(result.pages)} files in {result.site_dir} are up to date", err=True)
+    else:
+        rendered = sum(unit.startswith("journey:") for unit in stats.rendered)
+        reused = sum(unit.startswith("journey:") for unit in stats.reused)
+        detail = f" ({rendered} journeys rendered, {reused} unchanged)" if reused else ""
+        click.echo(f"Built {len(result.pages)} files into {result.site_dir}{detail}", err=True)
+
+
+class _Progress:
+    """A live count on stderr (`rendering 12/101`) for builds that take more than a moment; silent
+    when stderr is not a terminal (CI logs, pipes)."""
+
+    DELAY = 0.5  # seconds before the first line: quick builds print nothing
+
+    def __init__(self) -> None:
+        import time
+
+        self.clock = time.monotonic
+        self.start = self.clock()
+        self.enabled = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0 or (not self.shown and self.clock() - self.start < self.DELAY):
+            return
+        self.shown = True
+        sys.stderr.write(f"\rrendering {done}/{total} units of work ({100 * done // total}%)\x1b[K")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self.shown = False
 
 
 @main.command()

@@ -1,8 +1,10 @@
 """Markdown bodies -> safe HTML (markdown-it-py, raw HTML off), and the links a body contains."""
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Callable, Iterator
 from urllib.parse import unquote
 
@@ -101,26 +103,54 @@ def _render_image(self, tokens: list[Token], idx: int, options, env: dict) -> st
     return self.image(tokens, idx, options, env)
 
 
+# How far from the previous link the next one is looked for (links come in source order): searching
+# the whole block for each link took quadratic time on a long paragraph of links.
+_WINDOW = 65536
+
+
 def iter_links(body: str) -> Iterator[BodyLink]:
-    """Every link and image target in a body, with its position."""
+    """Every link and image target in a body, with its position (the block's start when not found:
+    markdown-it decodes entities and escapes, so the written form can differ)."""
     lines = body.split("\n")
     for block in _scanner().parse(body):
         if block.type != "inline" or not block.children:
             continue
         first = block.map[0] if block.map else 0
+        last = min(block.map[1] if block.map else first + 1, len(lines))
+        text = "\n".join(lines[first:last])
+        line_starts = list(accumulate((len(line) + 1 for line in lines[first:last - 1]), initial=0))
+        cursor = 0
+        opened: list[str] = []
         for child in block.children:
-            attr = "href" if child.type == "link_open" else "src" if child.type == "image" else None
-            if attr is None:
+            if child.type == "link_open":  # a link's target is written after its text (which may hold images)
+                opened.append(str(child.attrGet("href") or ""))
                 continue
-            href = str(child.attrGet(attr) or "")
-            yield _locate(href, lines, first, block.map[1] if block.map else first + 1)
+            if child.type == "link_close" and opened:
+                href = opened.pop()
+            elif child.type == "image":
+                href = str(child.attrGet("src") or "")
+            else:
+                continue
+            offset = _find(text, href, cursor)
+            if offset is None:
+                yield BodyLink(href, first, 1)
+                continue
+            cursor = max(cursor, offset + 1)
+            row = bisect_right(line_starts, offset) - 1
+            yield BodyLink(href, first + row, offset - line_starts[row] + 1)
 
 
-def _locate(href: str, lines: list[str], start: int, end: int) -> BodyLink:
+def _find(text: str, href: str, cursor: int) -> int | None:
+    """Where `href` is written in `text`: from `cursor` on (targets come in source order), else just
+    before it. None when it is not found nearby."""
     # markdown-it percent-encodes what it normalises (spaces, non-ASCII): look for the written form too
-    for needle in dict.fromkeys((href, unquote(href))):
-        for number in range(start, min(end, len(lines))):
-            column = lines[number].find(needle)
-            if column >= 0:
-                return BodyLink(href, number, column + 1)
-    return BodyLink(href, start, 1)
+    needles = list(dict.fromkeys((href, unquote(href))))
+    for needle in needles:
+        found = text.find(needle, cursor, cursor + _WINDOW + len(needle)) if needle else -1
+        if found >= 0:
+            return found
+    for needle in needles:
+        found = text.find(needle, max(0, cursor - _WINDOW), cursor + len(needle)) if needle else -1
+        if found >= 0:
+            return found
+    return None

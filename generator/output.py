@@ -70,6 +70,78 @@ def write_site(site_dir: Path, files: Mapping[str, bytes], copies: Mapping[str, 
         raise
 
 
+# --- a staging folder written file by file (build.py, parallel.py) ---------------------------------------
+# The folder is fresh (mkdtemp) and only ever gets regular files and folders, so a path is safe when it
+# is relative and has no empty, '.' or '..' part: checked without a system call per file. Files are
+# created, never rewritten in place: an unchanged file may be a hard link to the current site's file,
+# which must stay byte-identical until the swap (a failed build leaves the old site as it was).
+
+_made_dirs: set[str] = set()
+
+
+def checked_path(root: Path, rel: str) -> Path:
+    """root/rel for a relative path that cannot leave root; raises ValueError otherwise."""
+    parts = rel.split("/")
+    if not rel or rel.startswith("/") or "\0" in rel or any(part in ("", ".", "..") for part in parts):
+        raise ValueError(f"refusing to write outside the site folder: {rel!r}")
+    return root / rel
+
+
+def _parent(path: Path) -> None:
+    parent = os.path.dirname(path)
+    if parent not in _made_dirs:
+        os.makedirs(parent, exist_ok=True)
+        _made_dirs.add(parent)
+
+
+def write_new(root: Path, rel: str, data: bytes) -> Path:
+    """Create root/rel with `data` (a new file: an existing one is unlinked first, never overwritten)."""
+    path = checked_path(root, rel)
+    _parent(path)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        os.unlink(path)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    return path
+
+
+def link_new(root: Path, rel: str, source: Path) -> Path:
+    """Create root/rel as a hard link to `source` (the same bytes without copying them), or a copy
+    where hard links are not possible."""
+    path = checked_path(root, rel)
+    _parent(path)
+    try:
+        os.link(source, path)
+    except FileExistsError:
+        os.unlink(path)
+        return link_new(root, rel, source)
+    except OSError:
+        shutil.copyfile(source, path)
+    return path
+
+
+def copy_new(root: Path, rel: str, source: Path) -> Path:
+    path = checked_path(root, rel)
+    _parent(path)
+    if os.path.lexists(path):
+        os.unlink(path)
+    shutil.copyfile(source, path)
+    return path
+
+
+def make_staging(site_dir: Path) -> Path:
+    """A fresh folder beside site_dir to build the next site in (see swap_in)."""
+    target = site_dir.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+    staging.chmod(0o755)  # mkdtemp makes it 0700; a web server running as another user must read the site
+    _made_dirs.clear()
+    return staging
+
+
 def _safe_path(root: Path, rel: str) -> Path:
     """root/rel, refusing any path that would leave root; creates the parent folders."""
     path = (root / rel).resolve()

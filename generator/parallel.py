@@ -82,18 +82,35 @@ def _forked_init() -> None:
     """Nothing to load: the renderer came with the fork."""
 
 
-def _spawned_init(root: str, include_drafts: bool, staging: str, docs_dir: str | None) -> None:
-    from .site import SiteRenderer
-    from .validate import validate_project
+def _spawned_init(site_pickle: bytes, include_drafts: bool, staging: str, docs_dir: str | None) -> None:
+    """A spawned worker gets the parent's validated site, pickled (the files may have changed since)."""
+    import pickle
 
-    site, _ = validate_project(Path(root))
-    assert site is not None
+    from .site import SiteRenderer
+
+    site = pickle.loads(site_pickle)
     _WORKER.update(renderer=SiteRenderer(site, include_drafts), staging=Path(staging),
                    docs_dir=Path(docs_dir) if docs_dir else None)
 
 
-def _task(journey_id: str) -> tuple[str, UnitOutput]:
-    return journey_id, render_journey(_WORKER["renderer"], journey_id, _WORKER["staging"], _WORKER["docs_dir"])
+def _warm(renderer: Any) -> None:
+    """Compile every template once, before forking, instead of once in every worker."""
+    env = renderer.env
+    for name in env.list_templates():
+        if name.endswith((".html", ".xml")):
+            try:
+                env.get_template(name)
+            except Exception:  # noqa: BLE001 - a broken override is reported when a page uses it
+                pass
+
+
+def _task(journey_id: str) -> tuple[str, UnitOutput | list[Any]]:
+    from .diagnostics import DiagnosticError
+
+    try:
+        return journey_id, render_journey(_WORKER["renderer"], journey_id, _WORKER["staging"], _WORKER["docs_dir"])
+    except DiagnosticError as exc:  # it does not pickle: send its diagnostics
+        return journey_id, list(exc.diagnostics)
 
 
 def start_method(requested: str | None = None) -> str:
@@ -123,26 +140,39 @@ def render_journeys(renderer: Any, journey_ids: list[str], staging: Path, docs_d
     method = start_method(method)
     context = multiprocessing.get_context(method)
     if method == "fork":
+        _warm(renderer)
         _WORKER.update(renderer=renderer, staging=staging, docs_dir=docs_dir)
         initializer, initargs = _forked_init, ()
     else:
-        initializer, initargs = _spawned_init, (str(root), include_drafts, str(staging), str(docs_dir) if docs_dir else None)
+        import pickle
+
+        initializer = _spawned_init
+        initargs = (pickle.dumps(renderer.site, protocol=pickle.HIGHEST_PROTOCOL), include_drafts, str(staging),
+                    str(docs_dir) if docs_dir else None)
     # Biggest journeys first, so no worker is left with a long one at the end.
     size = {j.id: len(j.touchpoints) for j in renderer.journeys}
     order = sorted(journey_ids, key=lambda jid: (-size.get(jid, 0), jid))
+    from .diagnostics import DiagnosticError
+
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(order)), mp_context=context, initializer=initializer,
+                               initargs=initargs)
     try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(order)), mp_context=context, initializer=initializer,
-                                 initargs=initargs) as pool:
-            pending: set[Future] = {pool.submit(_task, journey_id) for journey_id in order}
-            if side_work is not None:
-                side_work()
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    journey_id, output = future.result()
-                    results[journey_id] = output
-                    if on_done:
-                        on_done(journey_id)
+        pending: set[Future] = {pool.submit(_task, journey_id) for journey_id in order}
+        if side_work is not None:
+            side_work()
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                journey_id, output = future.result()
+                if isinstance(output, list):
+                    raise DiagnosticError(output)
+                results[journey_id] = output
+                if on_done:
+                    on_done(journey_id)
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
     finally:
+        pool.shutdown(wait=True)
         _WORKER.clear()
     return results

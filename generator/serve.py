@@ -26,6 +26,7 @@ import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .diagnostics import Diagnostic, DiagnosticError
 
@@ -59,6 +60,7 @@ class Builder:
     failed: bool = False
     diagnostics: list[Diagnostic] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    state: Any = None  # build.BuildState: the model's parsed documents and the last build, kept between rebuilds
 
     def __call__(self) -> None:
         with self.lock:
@@ -70,17 +72,21 @@ class Builder:
                 self._fail([], exc)
 
     def _build(self) -> None:
-        from .build import build
+        from .build import BuildState, build
         from .search import index_search
 
-        result = build(self.project, self.site_dir, include_drafts=self.include_drafts)
+        if self.state is None:
+            self.state = BuildState()
+        result = build(self.project, self.site_dir, include_drafts=self.include_drafts, state=self.state)
         if not (self.site_dir / "pagefind" / "pagefind.js").is_file():
             index_search(self.site_dir)  # build.py indexes its staging folder; index here if it did not
         self.failed = False
         self.diagnostics = list(result.diagnostics)
         for diagnostic in result.diagnostics:
             log.warning(_format(diagnostic, self.project))
-        log.info("Built %d files", len(result.pages))
+        stats = result.stats
+        log.info("Built %d files (%d units rendered, %d unchanged) in %.2f s", len(result.pages), len(stats.rendered),
+                 len(stats.reused), sum(stats.timings.values()))
 
     def _fail(self, diagnostics: list[Diagnostic], exc: BaseException | None) -> None:
         self.failed = True
@@ -214,6 +220,8 @@ class Session:
         try:
             self.server.shutdown()  # type: ignore[attr-defined]
         finally:
+            if self.builder.state is not None:
+                self.builder.state.close()
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 

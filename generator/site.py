@@ -216,13 +216,14 @@ class SiteRenderer:
         self._sitemap(paths)
         return self.pages.pop(U.SITEMAP)
 
-    def journey_reads(self, journey: Journey) -> dict[str, Any]:
-        """What the journey unit of `journey` reads beyond its own files, the config and the theme.
+    def journey_reads(self, journey: Journey, link_targets: Iterable[str]) -> dict[str, Any]:
+        """What the journey unit of `journey` reads, beyond the config and the theme.
 
-        `files`: content files (relative to the content folder) whose bytes it reads: the journeys it
-        is compared with (either direction) and the personas it or they name. `facts`: plain values
-        it reads from other journeys, computed from the current site. Call it after `journey_unit`,
-        which records the link targets the journey's Markdown and evidence looked up (`links`).
+        `files`: content files (relative to the content folder) whose bytes it reads: its own, those of
+        the journeys it is compared with (either direction) and of the personas it or they name.
+        `facts`: plain values it reads from other journeys, computed from the current site, and how
+        each link target its Markdown and evidence looked up resolves now (`journey_unit` records
+        those in `content_pages.looked_up`).
         """
         related = [journey] + [other for other in self.journeys if other is not journey and (
             other.id == journey.meta.compares_with or other.meta.compares_with == journey.id)]
@@ -239,7 +240,7 @@ class SiteRenderer:
             "phases_with_pains": sorted(
                 (phase, any(e.stage.meta.phase == phase for e in self.pains))
                 for phase in {stage.meta.phase for stage in journey.stages if stage.meta.phase}),
-            "links": self.link_facts(self.content_pages.looked_up),
+            "links": self.link_facts(link_targets),
         }
         return {"files": files, "facts": facts}
 

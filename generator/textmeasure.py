@@ -745,8 +745,42 @@ def ellipsize(text: str, width: float, size: float, bold: bool = False,
 # --------------------------------------------------------------------------------------
 
 
+#: Folder where font subsets are kept between processes (build.py sets it to the build cache):
+#: subsetting takes about a second per font, and every build process would otherwise pay it again.
+SUBSET_CACHE_DIR: Path | None = None
+
+
 @functools.lru_cache(maxsize=32)
 def _subset_woff2(path: Path, chars: str) -> bytes:
+    folder = SUBSET_CACHE_DIR
+    if folder is None:
+        return _make_subset(path, chars)
+    import hashlib
+    import os
+    import tempfile
+
+    import fontTools
+
+    key = hashlib.blake2b(path.read_bytes() + b"\0" + chars.encode("utf-8") + b"\0" + fontTools.version.encode(),
+                          digest_size=16).hexdigest()
+    cached = folder / f"subset-{key}.woff2"
+    try:
+        return cached.read_bytes()
+    except OSError:
+        pass
+    data = _make_subset(path, chars)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temp, cached)
+    except OSError:
+        pass  # an unwritable cache only costs time
+    return data
+
+
+def _make_subset(path: Path, chars: str) -> bytes:
     from fontTools import subset
 
     options = subset.Options()

@@ -4,8 +4,10 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .model import Site
+if TYPE_CHECKING:  # importing the model (and pydantic) would slow down builds that find nothing to do
+    from .model import Site
 
 
 @lru_cache(maxsize=1)

@@ -273,6 +273,8 @@ LONG_INPUTS: dict[str, Callable[[int], dict[str, str | bytes | None]]] = {
     "markdown-emphasis": lambda n: _tp("*a _b " * (n // 6)),
     "markdown-brackets": lambda n: _tp("[" * (n // 2) + "](" * (n // 4)),
     "markdown-links": lambda n: _tp("[a](../stages/01-buy.md) [b](https://e.test/) " * (n // 50)),
+    "markdown-distinct-links-one-line": lambda n: _tp(" ".join(f"[a](https://e.test/{i})" for i in range(n // 25))),
+    "markdown-reference-links": lambda n: _tp("[a][r] " * (n // 7) + "\n\n[r]: https://e.test/\n"),
 }
 
 

@@ -89,7 +89,7 @@ def test_builder_catches_internal_errors(tmp_path: Path, monkeypatch: pytest.Mon
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("renderer exploded")
 
-    monkeypatch.setattr("journeymap.site.render_site", boom)
+    monkeypatch.setattr("journeymap.site.SiteRenderer.shared_unit", boom)  # build.py renders unit by unit
     builder()
     assert builder.failed
     assert "renderer exploded" in (tmp_path / "served" / "index.html").read_text(encoding="utf-8")

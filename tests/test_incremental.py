@@ -1,0 +1,243 @@
+"""Incremental builds are never stale: after any change, an incremental build equals a clean one.
+
+Each test generates a small synthetic site (benchmarks/synthetic.py: 3 journeys x 8 touchpoints,
+personas, per-persona emotions, a current/future pair journey-0001 -> journey-0000, `next` steps from
+each journey's last step into the next journey), builds it with a cache, changes something, builds
+again incrementally, and compares the result byte for byte with a build from scratch (no cache). The
+tests also check that only the units that read the change were rendered.
+
+Who reads what in the generated site: journey-0000 has personas maya, ruth; journey-0001 ruth,
+daniel, amira (and compares with journey-0000); journey-0002 daniel, amira. Step 8 of each journey
+leads to step 1 of the next (0 -> 1 -> 2 -> 0).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import REPO, run_journeymap, tree_bytes
+from journeymap.build import build
+from journeymap.diagnostics import DiagnosticError
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from synthetic import generate  # noqa: E402
+
+J0, J1, J2 = "journey:journey-0000", "journey:journey-0001", "journey:journey-0002"
+ALL = {J0, J1, J2, "shared"}
+
+
+class Project:
+    def __init__(self, root: Path, tmp_path: Path):
+        self.root = root
+        self.site = tmp_path / "site"
+        self.cache = root / ".journeymap-cache"
+        self.tmp = tmp_path
+        self.clean_count = 0
+
+    def path(self, rel: str) -> Path:
+        return self.root / "content" / rel
+
+    def edit(self, rel: str, old: str, new: str) -> None:
+        path = self.path(rel) if not rel.endswith(".yml") else self.root / rel
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {rel}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    def line(self, rel: str, key: str) -> str:
+        """The line of front matter starting with `key:`."""
+        return next(line for line in self.path(rel).read_text(encoding="utf-8").split("\n") if line.startswith(key + ":"))
+
+    def build(self, **options):  # type: ignore[no-untyped-def]
+        return build(self.root, self.site, cache_dir=self.cache, jobs=1, **options)
+
+    def assert_clean(self) -> None:
+        """The incremental site equals a build from scratch, byte for byte."""
+        self.clean_count += 1
+        reference = self.tmp / f"clean-{self.clean_count}"
+        build(self.root, reference, jobs=1)
+        got, want = tree_bytes(self.site), tree_bytes(reference)
+        assert sorted(got) == sorted(want)
+        differing = sorted(name for name in want if got[name] != want[name])
+        assert not differing, differing
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    root = generate(tmp_path / "project", journeys=3, touchpoints=8, seed=7)
+    (root / "site_config.yml").write_text((root / "site_config.yml").read_text(encoding="utf-8") + "today: 2026-06-01\n",
+                                          encoding="utf-8")
+    proj = Project(root, tmp_path)
+    result = proj.build()
+    assert set(result.stats.rendered) == ALL and not result.stats.reused
+    return proj
+
+
+def rendered(result) -> set[str]:  # type: ignore[no-untyped-def]
+    return set(result.stats.rendered)
+
+
+def test_no_change_rebuild_reads_nothing_and_writes_nothing(project: Project) -> None:
+    before = {p: os.stat(p) for p in project.site.rglob("*")}
+    result = project.build()
+    assert result.stats.skipped and result.site is None and not result.stats.rendered
+    after = {p: os.stat(p) for p in project.site.rglob("*")}
+    assert {p: (s.st_ino, s.st_mtime_ns) for p, s in before.items()} == {p: (s.st_ino, s.st_mtime_ns) for p, s in after.items()}
+    assert result.pages and all((project.site / page).is_file() for page in result.pages)
+
+
+def test_touchpoint_edit_renders_its_journey_and_the_shared_pages(project: Project) -> None:
+    rel = "journeys/journey-0002/touchpoints/003-step-3.md"
+    project.edit(rel, project.line(rel, "action"), 'action: "Waits for the courier, again."')
+    result = project.build()
+    assert rendered(result) == {J2, "shared"}
+    assert J0 in result.stats.reused and J1 in result.stats.reused
+    assert result.stats.linked > 0 and result.stats.search == "indexed"
+    project.assert_clean()
+
+
+def test_title_read_by_another_journeys_next_step(project: Project) -> None:
+    rel = "journeys/journey-0002/touchpoints/001-step-1.md"
+    project.edit(rel, project.line(rel, "title"), 'title: "Opens the renewal letter"')
+    result = project.build()
+    assert rendered(result) == {J2, J1, "shared"}  # journey-0001's last step links here by title
+    project.assert_clean()
+
+
+def test_journey_title_edit_reaches_its_pair_and_next_steps(project: Project) -> None:
+    rel = "journeys/journey-0000/journey.md"
+    project.edit(rel, project.line(rel, "title"), 'title: "Renamed journey"')
+    result = project.build()
+    assert rendered(result) == ALL  # 0001 compares with it, 0002's last step leads into it
+    project.assert_clean()
+
+
+def test_persona_edit_renders_only_the_journeys_that_name_it(project: Project) -> None:
+    project.edit("personas/maya.md", "name: \"Maya Okafor\"", "name: \"Maya O.\"")
+    result = project.build()
+    assert rendered(result) == {J0, J1, "shared"}  # 0000 names maya; 0001 shows 0000 on its comparison page
+    project.assert_clean()
+    project.edit("personas/grace.md", "name: \"Grace Mensah\"", "name: \"Grace M.\"")
+    assert rendered(project.build()) == {"shared"}  # nobody's persona: only the persona pages
+    project.assert_clean()
+
+
+def test_compares_with_edit(project: Project) -> None:
+    project.edit("journeys/journey-0001/journey.md", "compares_with: journey-0000\n", "")
+    result = project.build()
+    assert rendered(result) == {J0, J1, "shared"}
+    assert not (project.site / "compare").exists()
+    project.assert_clean()
+    project.edit("journeys/journey-0002/journey.md", "state: current\n", "state: future\ncompares_with: journey-0001\n")
+    result = project.build()
+    assert rendered(result) == {J1, J2, "shared"}
+    project.assert_clean()
+
+
+def test_deleting_and_renaming_touchpoints(project: Project) -> None:
+    project.path("journeys/journey-0002/touchpoints/005-step-5.md").unlink()
+    result = project.build()
+    assert J2 in rendered(result) and J0 in result.stats.reused
+    project.assert_clean()
+    old = project.path("journeys/journey-0002/touchpoints/004-step-4.md")
+    old.rename(old.with_name("004-step-four.md"))
+    project.build()
+    project.assert_clean()
+
+
+def test_deleting_and_renaming_journeys(project: Project) -> None:
+    shutil.move(str(project.path("journeys/journey-0002")), str(project.path("journeys/journey-0009")))
+    project.edit("journeys/journey-0001/touchpoints/008-step-8.md", "journey-0002/step-1", "journey-0009/step-1")
+    project.edit("journeys/journey-0009/touchpoints/008-step-8.md", "journey-0000/step-1", "journey-0009/step-1")
+    result = project.build()
+    assert "journey:journey-0009" in rendered(result) and J0 in rendered(result)  # 0000 lost a next step from 0002
+    assert not (project.site / "journeys" / "journey-0002").exists()
+    project.assert_clean()
+    shutil.rmtree(project.path("journeys/journey-0009"))
+    project.edit("journeys/journey-0001/touchpoints/008-step-8.md", "next: [journey-0009/step-1]\n", "")
+    project.build()
+    project.assert_clean()
+
+
+def test_link_targets_are_dependencies(project: Project) -> None:
+    """A body link to another journey's page: when that journey becomes a draft, the link must change."""
+    project.edit("journeys/journey-0000/journey.md", "## Findings", "See [the other journey](../journey-0002/journey.md).\n\n## Findings")
+    project.build()
+    project.assert_clean()
+    project.edit("journeys/journey-0002/journey.md", "status: published", "status: draft")
+    result = project.build()
+    assert J0 in rendered(result)  # only its link target changed
+    project.assert_clean()
+
+
+def test_config_and_theme_changes_rebuild_everything(project: Project) -> None:
+    project.edit("site_config.yml", "site_name: Synthetic journeys", "site_name: Renamed site")
+    assert rendered(project.build()) == ALL
+    project.assert_clean()
+    overrides = project.root / "overrides"
+    overrides.mkdir()
+    (overrides / "404.html").write_text('{% extends "base.html" %}{% block content %}<p>Gone.</p>{% endblock %}\n',
+                                        encoding="utf-8")
+    with open(project.root / "site_config.yml", "a", encoding="utf-8") as config:
+        config.write("theme:\n  custom_dir: overrides\n")
+    assert rendered(project.build()) == ALL
+    project.assert_clean()
+    (overrides / "404.html").write_text('{% extends "base.html" %}{% block content %}<p>Not here.</p>{% endblock %}\n',
+                                        encoding="utf-8")
+    assert rendered(project.build()) == ALL  # a theme file is an input of every page
+    assert b"Not here." in (project.site / "404.html").read_bytes()
+    project.assert_clean()
+
+
+def test_an_output_changed_by_hand_is_rendered_again(project: Project) -> None:
+    page = project.site / "journeys" / "journey-0001" / "touchpoints" / "step-2" / "index.html"
+    page.write_bytes(b"tampered")
+    result = project.build()
+    assert not result.stats.skipped and rendered(result) == {J1}
+    project.assert_clean()
+    (project.site / "stray.html").write_bytes(b"not ours")
+    result = project.build()  # a clean build would not have it: the site is written again, without it
+    assert not (project.site / "stray.html").exists()
+    project.assert_clean()
+
+
+def test_a_failed_build_changes_nothing(project: Project) -> None:
+    snapshot = tree_bytes(project.site)
+    rel = "journeys/journey-0000/touchpoints/002-step-2.md"
+    good = project.path(rel).read_text(encoding="utf-8")
+    project.edit(rel, "stage: ", "stage: [unclosed\nstage: ")
+    with pytest.raises(DiagnosticError):
+        project.build()
+    assert tree_bytes(project.site) == snapshot
+    project.path(rel).write_text(good, encoding="utf-8")
+    result = project.build()
+    assert result.stats.skipped  # back to what was built: nothing to do
+    project.assert_clean()
+
+
+def test_clean_and_drafts_options(project: Project) -> None:
+    assert rendered(project.build(clean=True)) == ALL
+    project.assert_clean()
+    project.edit("journeys/journey-0002/journey.md", "status: published", "status: draft")
+    project.edit("journeys/journey-0001/touchpoints/008-step-8.md", "next: [journey-0002/step-1]\n", "")
+    project.build()
+    project.assert_clean()
+    with_drafts = build(project.root, project.tmp / "drafts", include_drafts=True, cache_dir=project.cache, jobs=1)
+    assert J2 in with_drafts.stats.rendered  # another option: its own manifest, built in full
+    reference = build(project.root, project.tmp / "drafts-clean", include_drafts=True, jobs=1)
+    assert tree_bytes(project.tmp / "drafts") == tree_bytes(reference.site_dir)
+
+
+@pytest.mark.slow
+def test_cli_uses_the_cache(tmp_path: Path) -> None:
+    root = generate(tmp_path / "p", journeys=2, touchpoints=4, seed=3)
+    first = run_journeymap(["build", "--jobs", "1"], cwd=root)
+    assert first.returncode == 0, first.stderr
+    assert (root / ".journeymap-cache").is_dir()
+    second = run_journeymap(["build"], cwd=root)
+    assert second.returncode == 0 and "Nothing changed" in second.stderr
+    third = run_journeymap(["build", "--clean"], cwd=root)
+    assert third.returncode == 0 and "Built" in third.stderr

@@ -1,0 +1,138 @@
+"""Parallel builds give the same bytes as one process, and the search documents the same index as the pages.
+
+The sites here are small, so the parallel threshold (below which a build stays in one process) is
+lowered to 0 to make the worker processes really run.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import REPO, make_site, tree_bytes
+from journeymap import parallel
+from journeymap.build import build
+from journeymap.diagnostics import DiagnosticError
+from journeymap.search import index_documents, index_search, search_document
+from journeymap.site import render_site
+from journeymap.validate import validate_project
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from synthetic import generate  # noqa: E402
+
+
+@pytest.fixture
+def always_parallel(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 0)
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = generate(tmp_path_factory.mktemp("parallel") / "project", journeys=4, touchpoints=6, seed=11)
+    with open(root / "site_config.yml", "a", encoding="utf-8") as config:
+        config.write("today: 2026-06-01\n")
+    return root
+
+
+def test_workers_fork_and_spawn_give_the_bytes_of_one_process(synthetic: Path, tmp_path: Path, always_parallel: None) -> None:
+    one = build(synthetic, tmp_path / "one", jobs=1)
+    assert one.stats.jobs == 1
+    forked = build(synthetic, tmp_path / "fork", jobs=2, start_method="fork")
+    assert forked.stats.jobs == 2
+    spawned = build(synthetic, tmp_path / "spawn", jobs=2, start_method="spawn")
+    reference = tree_bytes(tmp_path / "one")
+    assert tree_bytes(tmp_path / "fork") == reference
+    assert tree_bytes(tmp_path / "spawn") == reference
+    assert sorted(forked.pages) == sorted(one.pages)
+
+
+def test_units_give_the_bytes_of_render_site(synthetic: Path, tmp_path: Path, always_parallel: None) -> None:
+    """The unit-by-unit build writes exactly what render_site (the whole site at once) renders."""
+    site, _ = validate_project(synthetic)
+    files, copies = render_site(site)
+    build(synthetic, tmp_path / "site", jobs=2)
+    written = tree_bytes(tmp_path / "site")
+    for rel, data in files.items():
+        assert written[rel] == data, rel
+    for rel, source in copies.items():
+        assert written[rel] == Path(source).read_bytes(), rel
+    extra = {rel for rel in written if rel not in files and rel not in copies}
+    assert extra and all(rel.startswith("pagefind/") or rel == ".journeymap-site" for rel in extra)
+
+
+def test_parallel_incremental_equals_clean(synthetic: Path, tmp_path: Path, always_parallel: None) -> None:
+    import shutil
+
+    root = tmp_path / "project"
+    shutil.copytree(synthetic, root)
+    cache = root / ".journeymap-cache"
+    build(root, tmp_path / "site", jobs=2, cache_dir=cache)
+    touchpoint = root / "content/journeys/journey-0003/touchpoints/002-step-2.md"
+    touchpoint.write_text(touchpoint.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    result = build(root, tmp_path / "site", jobs=2, cache_dir=cache)
+    assert set(result.stats.rendered) == {"journey:journey-0003", "shared"}
+    build(root, tmp_path / "clean", jobs=1)
+    assert tree_bytes(tmp_path / "site") == tree_bytes(tmp_path / "clean")
+
+
+def test_a_template_error_in_a_worker_is_a_diagnostic(synthetic: Path, tmp_path: Path, always_parallel: None) -> None:
+    import shutil
+
+    root = tmp_path / "project"
+    shutil.copytree(synthetic, root)
+    (root / "overrides").mkdir()
+    (root / "overrides" / "touchpoint.html").write_text("{% extends 'base.html' %}{% block content %}{{ no_such_value }}"
+                                                        "{% endblock %}\n", encoding="utf-8")
+    with open(root / "site_config.yml", "a", encoding="utf-8") as config:
+        config.write("theme:\n  custom_dir: overrides\n")
+    with pytest.raises(DiagnosticError) as caught:
+        build(root, tmp_path / "site", jobs=2, start_method="fork")
+    assert any(d.code == "JM121" for d in caught.value.diagnostics)
+    assert not (tmp_path / "site").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []  # no staging folder left
+
+
+def test_small_sites_stay_in_one_process(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "project")
+    result = build(root, tmp_path / "site")
+    assert result.stats.jobs == 1
+
+
+@pytest.mark.slow
+def test_search_documents_index_like_the_pages(example_site: Path, tmp_path: Path) -> None:
+    """Pagefind over the search documents writes the same bundle as Pagefind over the full pages."""
+    import shutil
+
+    pages = tmp_path / "pages"
+    shutil.copytree(example_site, pages, ignore=shutil.ignore_patterns("pagefind"))
+    index_search(pages)
+    docs = tmp_path / "docs"
+    count = 0
+    for path in sorted(pages.rglob("*.html")):
+        document = search_document(path.read_text(encoding="utf-8"))
+        if document is None:
+            continue
+        rel = path.relative_to(pages)
+        (docs / rel).parent.mkdir(parents=True, exist_ok=True)
+        (docs / rel).write_text(document, encoding="utf-8")
+        count += 1
+        assert len(document) < len(path.read_text(encoding="utf-8"))
+    assert count > 10
+    index_documents(docs, tmp_path / "bundle")
+    assert tree_bytes(tmp_path / "bundle") == tree_bytes(pages / "pagefind")
+
+
+def test_search_document_keeps_what_pagefind_reads() -> None:
+    page = ('<!doctype html>\n<html lang="en"><head><title>T</title><link rel="x"></head><body><header>nav</header>'
+            '<div hidden data-search-meta><span data-pagefind-filter="type">Touchpoint</span></div>'
+            '<article class="a" data-pagefind-body><h1>Title</h1><article>inner</article><svg><text>map</text></svg>'
+            '<p>Body</p></article><footer>f</footer></body></html>')
+    document = search_document(page)
+    assert document is not None
+    assert '<html lang="en">' in document and "<title>T</title>" in document and "data-pagefind-filter" in document
+    assert "<article>inner</article>" in document and "<p>Body</p></article>" in document
+    assert "<svg" not in document and "nav" not in document and "<footer>" not in document
+    assert search_document("<html><body><p>no body</p></body></html>") is None
+    filters_outside = page.replace("<footer>f</footer>", '<footer data-pagefind-meta="x">f</footer>')
+    assert search_document(filters_outside) == filters_outside  # kept whole: Pagefind reads that too
