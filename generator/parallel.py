@@ -94,7 +94,18 @@ def _spawned_init(site_pickle: bytes, include_drafts: bool, staging: str, docs_d
 
 
 def _warm(renderer: Any) -> None:
-    """Compile every template once, before forking, instead of once in every worker."""
+    """Compile every template and subset the map font once, before forking, instead of in every worker."""
+    try:
+        from . import maps
+        from . import textmeasure as tm
+        from .layout import map_font
+
+        files = tm.font_files(map_font(renderer.site))
+        chars = "".join(sorted(maps.BASE_CHARS))  # what standalone maps in plain English embed
+        for weight in ("regular", "bold"):
+            tm.subset_font_data_uri(files[weight], chars)
+    except Exception:  # noqa: BLE001 - a font problem is reported by the map that needs it
+        pass
     env = renderer.env
     for name in env.list_templates():
         if name.endswith((".html", ".xml")):

@@ -162,6 +162,7 @@ class SiteRenderer:
         self.env = self._environment()
         self.pages: dict[str, bytes] = {}
         self.content_pages = _LinkTable(self._content_pages())
+        self._drawn_maps: dict[tuple[Any, ...], tuple[list[str], list[Touchpoint], float, float]] = {}
         self.compare = self._compare_pairs()
         self.brand = self._brand()
         self.step_no = {(j.id, tp.id): n for j in self.journeys for n, tp in enumerate(j.touchpoints, 1)}
@@ -189,6 +190,7 @@ class SiteRenderer:
     def journey_unit(self, journey: Journey) -> dict[str, bytes]:
         """Every file of one journey: its pages, map.svg and the comparison page it owns."""
         self.pages = {}
+        self._drawn_maps = {}
         self.content_pages.looked_up = set()
         self._journey_pages(journey)
         pages, self.pages = self.pages, {}
@@ -256,8 +258,9 @@ class SiteRenderer:
             loaders.append(FileSystemLoader(str(folder / "templates")))
             if folder != theme_dirs(self.site)[-1]:
                 loaders.append(FileSystemLoader(str(folder)))  # custom_dir/<template>.html, as in MkDocs
+        # auto_reload off: a renderer lives for one build, so templates need not be stat()ed on every page.
         env = Environment(loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined,
-                          trim_blocks=False, lstrip_blocks=True, keep_trailing_newline=True)
+                          trim_blocks=False, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
         env.globals.update(
             config=self.config,
             version=__version__,
@@ -438,9 +441,30 @@ class SiteRenderer:
 
         if _maps is None:  # pragma: no cover - placeholder until maps.py exists
             return _placeholder_map(journey, link, stage_id)
-        rendered = _maps.render_journey_map(self.site, journey, link=link, id_prefix=id_prefix, standalone=standalone,
-                                           stage_id=stage_id, overview=overview)
-        return MapView(Markup(rendered.svg), rendered.width, rendered.height)
+        # A stage's map shows on the journey page and on the stage page: the same drawing with links from
+        # another folder. It is drawn once, with numbered slots (NUL-delimited: YAML refuses NUL, so no
+        # content can hold one) where the links go, and the links are filled in per page.
+        key = (journey.id, id_prefix, standalone, stage_id, overview)
+        drawn = self._drawn_maps.get(key)
+        if drawn is None:
+            slots: list[Touchpoint] = []
+
+            def slot(tp: Touchpoint) -> str:
+                slots.append(tp)
+                return f"\0{len(slots) - 1}\0"
+
+            rendered = _maps.render_journey_map(self.site, journey, link=slot, id_prefix=id_prefix, standalone=standalone,
+                                               stage_id=stage_id, overview=overview)
+            parts = rendered.svg.split("\0")
+            if len(parts) != 2 * len(slots) + 1 or any(parts[2 * i + 1] != str(i) for i in range(len(slots))):
+                rendered = _maps.render_journey_map(self.site, journey, link=link, id_prefix=id_prefix,
+                                                   standalone=standalone, stage_id=stage_id, overview=overview)
+                return MapView(Markup(rendered.svg), rendered.width, rendered.height)
+            drawn = self._drawn_maps[key] = (parts, slots, rendered.width, rendered.height)
+        parts, slots, width, height = drawn
+        svg = "".join(part if index % 2 == 0 else _svg_attr(link(slots[int(part)]))
+                      for index, part in enumerate(parts))
+        return MapView(Markup(svg), width, height)
 
     def _needs_overview(self, journey: Journey) -> bool:
         return bool(_maps is not None and _maps.needs_overview(journey))
@@ -872,6 +896,13 @@ class SiteRenderer:
 
 
 # --- helpers without state ---------------------------------------------------------------------------
+
+
+def _svg_attr(href: str) -> str:
+    """A link target as svg.py writes an attribute value (checked, escaped like ElementTree)."""
+    from .svg import _escape_attr, _href
+
+    return _escape_attr(_href(href))
 
 
 class _LinkTable(dict):
