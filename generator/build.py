@@ -112,6 +112,7 @@ class _Build:
         self.started = self.lap = time.perf_counter()
         self.inputs: Inputs | None = None
         self.key = ""
+        self.loaded_documents: DocumentCache | None = None
 
     def timed(self, name: str) -> None:
         now = time.perf_counter()
@@ -174,7 +175,7 @@ class _Build:
         site, diagnostics = validate_project(self.root, loader=documents)
         if documents is not None:
             documents.data = {}
-            self.save_documents(documents)
+            self.loaded_documents = documents  # saved with the manifest, after a successful build
         self.timed("load")
         failing = [d for d in diagnostics if d.is_error or self.strict]
         if site is None or failing:
@@ -219,6 +220,7 @@ class _Build:
             manifest.today = _today()
             manifest.inputs = _inputs_record(self.inputs)
             self.save_manifest(target, manifest)
+            self.save_documents(self.loaded_documents)
             return BuildResult(site, target, diagnostics, list(manifest.pages), self.stats)
 
         # render and write
@@ -311,6 +313,7 @@ class _Build:
                                     outputs=recorded, copies={rel: copies[rel][1] for rel in copies},
                                     search={"key": _search_key(docs), "docs": docs}, pages=pages)
             self.save_manifest(target, new_manifest)
+            self.save_documents(self.loaded_documents)
         self.timed("manifest")
         return BuildResult(site, target, diagnostics, pages, self.stats)
 
@@ -427,7 +430,9 @@ class _Build:
             return DocumentCache()
         return None
 
-    def save_documents(self, documents: DocumentCache) -> None:
+    def save_documents(self, documents: DocumentCache | None) -> None:
+        if documents is None:
+            return
         if self.state is not None:
             documents.entries = dict(documents.used)
             documents.used = {}

@@ -39,7 +39,7 @@ from . import __version__
 from .content import Mark, SourceDocument
 from .diagnostics import Diagnostic, Severity
 
-FORMAT = 1
+FORMAT = 2
 CACHE_DIR = ".journeymap-cache"
 LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "svgwrite", "uharfbuzz", "fonttools",
              "pagefind", "pagefind-bin", "pydantic", "pydantic-core", "pyyaml")
@@ -232,9 +232,11 @@ class DocumentCache:
 
 
 def _document_row(doc: Any) -> tuple:
-    marks = {key: (mark.line, mark.column) for key, mark in doc.marks.items()}
-    key_marks = {key: (mark.line, mark.column) for key, mark in doc.key_marks.items()}
-    return (doc.path, doc.kind, doc.id, doc.journey, doc.order, doc.data, marks, key_marks, doc.body, doc.body_line)
+    # The marks (hundreds per file) are only read to report a problem: kept as one marshal blob per
+    # document, decoded when first used, so loading the cache does not pay for them.
+    marks = marshal.dumps(({key: (mark.line, mark.column) for key, mark in doc.marks.items()},
+                           {key: (mark.line, mark.column) for key, mark in doc.key_marks.items()}))
+    return (doc.path, doc.kind, doc.id, doc.journey, doc.order, doc.data, marks, doc.body, doc.body_line)
 
 
 def _document(entry: tuple) -> Any:
@@ -247,13 +249,13 @@ def _document(entry: tuple) -> Any:
 class CachedDocument(SourceDocument):
     """A SourceDocument from the cache; `marks` and `key_marks` are built when first read."""
 
-    def __init__(self, path, kind, id_, journey, order, data, marks, key_marks, body, body_line):  # noqa: ANN001
-        self._raw_marks = (marks, key_marks)
+    def __init__(self, path, kind, id_, journey, order, data, marks_blob, body, body_line):  # noqa: ANN001
+        self._raw_marks = marks_blob
         self._marks = self._key_marks = None
         super().__init__(path, kind, id_, journey, order, data, body=body, body_line=body_line)
 
     def _build(self) -> None:
-        marks, key_marks = self._raw_marks
+        marks, key_marks = marshal.loads(self._raw_marks)
         self._marks = {key: Mark(*value) for key, value in marks.items()}
         self._key_marks = {key: Mark(*value) for key, value in key_marks.items()}
 

@@ -142,7 +142,9 @@ def _touchpoint(site: Site, journey: Journey, tp: Touchpoint) -> list[Diagnostic
         found += _next(site, journey, doc, index, target)
     for index, item in enumerate(meta.evidence):
         kind = classify(item.url) if item.url else None
-        where = doc.mark(("evidence", index, "url"))
+        where = doc.mark(("evidence", index, "url")) if kind in ("unsafe", "relative") else None
+        if where is None:
+            continue
         if kind == "unsafe":
             found.append(error(doc.path, where.line, where.column, "JM119", "evidence link uses a scheme that is not allowed",
                                "links may be http:, https:, mailto: or relative paths"))
@@ -161,8 +163,8 @@ def _emotion(site: Site, journey: Journey, doc: SourceDocument, emotion: int | d
     scores = emotion.items() if isinstance(emotion, dict) else [(None, emotion)]
     for persona, score in scores:
         path: Path_ = ("emotion", persona) if persona else ("emotion",)
-        where = doc.mark(path)
         if not scale.min <= score <= scale.max:
+            where = doc.mark(path)  # only when reporting: marks may be rebuilt on demand (cache.py)
             found.append(error(doc.path, where.line, where.column, "JM113",
                                f"emotion {score} is outside the scale {scale.min}..{scale.max}",
                                f"use a whole number from {scale.min} to {scale.max} (site_config.yml 'emotion_scale')"))
@@ -253,7 +255,14 @@ def content_relative(site: Site, doc: SourceDocument) -> str:
         content_dir = memo.get(None)
         if content_dir is None:
             content_dir = memo[None] = site.content_dir.resolve()
-        rel = memo[doc.path] = (site.root / doc.path).resolve().relative_to(content_dir).as_posix()
+        # Path.resolve() of the file, with each folder resolved once (not once per file in it)
+        folder, name = os.path.split(os.path.join(site.root, doc.path))
+        real_folder = memo.get(("folder", folder))
+        if real_folder is None:
+            real_folder = memo[("folder", folder)] = os.path.realpath(folder)
+        full = os.path.join(real_folder, name)
+        real = os.path.realpath(full) if os.path.islink(full) else full
+        rel = memo[doc.path] = Path(real).relative_to(content_dir).as_posix()
     return rel
 
 
