@@ -18,6 +18,7 @@ keeps it in memory (`BuildState`). `clean=True` ignores whatever was cached.
 from __future__ import annotations
 
 import datetime as dt
+import marshal
 import os
 import shutil
 import tempfile
@@ -65,12 +66,44 @@ class BuildState:
 
     documents: DocumentCache = field(default_factory=DocumentCache)
     manifests: dict[str, Manifest] = field(default_factory=dict)
-    folder: Path | None = None  # holds the search documents; removed by close()
+    charts: dict[str, str] = field(default_factory=dict)
+    charts_key: str = ""
+    folder: Path | None = None  # holds the search documents and font subsets; removed by close()
+    docs_current: dict[str, Path] = field(default_factory=dict)  # output folder -> its search documents
+    pinned: dict[Path, int] = field(default_factory=dict)  # search documents a deferred index is reading
+    released: set[Path] = field(default_factory=set)
+    lock: Any = field(default_factory=lambda: __import__("threading").Lock())
 
     def docs_dir(self, name: str) -> Path:
         if self.folder is None:
             self.folder = Path(tempfile.mkdtemp(prefix="journeymap-state-"))
         return self.folder / name
+
+    def new_docs(self) -> Path:
+        self.docs_dir("")
+        assert self.folder is not None
+        return Path(tempfile.mkdtemp(prefix="search-", dir=self.folder))
+
+    def pin(self, folder: Path) -> None:
+        with self.lock:
+            self.pinned[folder] = self.pinned.get(folder, 0) + 1
+
+    def unpin(self, folder: Path) -> None:
+        with self.lock:
+            self.pinned[folder] -= 1
+            if self.pinned[folder] == 0:
+                del self.pinned[folder]
+                if folder in self.released:
+                    self.released.discard(folder)
+                    shutil.rmtree(folder, ignore_errors=True)
+
+    def release(self, folder: Path) -> None:
+        """A generation of search documents no build needs: deleted when no deferred index reads it."""
+        with self.lock:
+            if folder in self.pinned:
+                self.released.add(folder)
+                return
+        shutil.rmtree(folder, ignore_errors=True)
 
     def close(self) -> None:
         if self.folder is not None:
@@ -80,19 +113,24 @@ class BuildState:
 
 def build(root: Path, site_dir: Path | None = None, include_drafts: bool = False, strict: bool = False, *,
           jobs: int | None = None, clean: bool = False, cache_dir: Path | None = None, state: BuildState | None = None,
-          progress: Progress | None = None, start_method: str | None = None) -> BuildResult:
+          progress: Progress | None = None, start_method: str | None = None, search: str = "now") -> BuildResult:
     """Build the project in `root`. Raises DiagnosticError (and writes nothing) when content has errors.
 
     `jobs`: worker processes (default: every core; 1 renders in this process; small sites always use
     one). `cache_dir` (or `state`) makes the build incremental; `clean` forces a full build.
+    `search="later"` (with `state`, for `journeymap serve`): when pages changed, keep the current search
+    index and leave re-indexing to the caller (`index_later`), so the new pages are served at once.
     """
     from . import textmeasure
 
     run = _Build(Path(root).resolve(), site_dir, include_drafts, strict, jobs, clean, cache_dir, state, progress,
                  start_method)
+    run.search_mode = search if state is not None else "now"
     previous = textmeasure.SUBSET_CACHE_DIR
     if cache_dir is not None:
         textmeasure.SUBSET_CACHE_DIR = Path(cache_dir) / "fonts"  # font subsets survive between builds
+    elif state is not None:
+        textmeasure.SUBSET_CACHE_DIR = state.docs_dir("fonts")  # made by workers, read by this process
     try:
         return run.build()
     finally:
@@ -113,6 +151,7 @@ class _Build:
         self.inputs: Inputs | None = None
         self.key = ""
         self.loaded_documents: DocumentCache | None = None
+        self.search_mode = "now"
 
     def timed(self, name: str) -> None:
         now = time.perf_counter()
@@ -188,6 +227,7 @@ class _Build:
         from .site import SiteRenderer
 
         renderer = SiteRenderer(site, self.include_drafts)
+        renderer.charts = self.load_charts()
         reuse = manifest is not None and manifest.key == self.key and (target / MARKER).is_file()
         good = verify_outputs(target, manifest.outputs) if reuse and manifest else set()
         old_units = manifest.units if reuse and manifest else {}
@@ -295,7 +335,7 @@ class _Build:
                 signature = stat_signature(staging / rel)
                 if signature is not None:
                     recorded[rel] = [content_hash] + signature
-            swap_in(staging, target)
+            swap_in(staging, target, self.remove_mode)
             if docs_new is not None and self.incremental:
                 self.keep_docs_folder(target, docs_new)
             elif docs_new is not None:
@@ -311,9 +351,12 @@ class _Build:
             new_manifest = Manifest(key=self.key, inputs=_inputs_record(self.inputs),
                                     diagnostics=[d.to_dict() for d in diagnostics], today=_today(), units=units,
                                     outputs=recorded, copies={rel: copies[rel][1] for rel in copies},
-                                    search={"key": _search_key(docs), "docs": docs}, pages=pages)
+                                    search={"key": "deferred" if self.stats.search == "deferred" else _search_key(docs),
+                                            "docs": docs}, pages=pages)
             self.save_manifest(target, new_manifest)
             self.save_documents(self.loaded_documents)
+            if not shared_reused:
+                self.save_charts(renderer.charts_used)
         self.timed("manifest")
         return BuildResult(site, target, diagnostics, pages, self.stats)
 
@@ -408,6 +451,13 @@ class _Build:
                 self.stats.linked += len(old)
                 self.stats.search = "reused"
                 return {rel: value[0] for rel, value in old.items()}
+        current = target / BUNDLE_DIR
+        if self.search_mode == "later" and docs and (current / "pagefind.js").is_file():
+            for path in sorted(current.rglob("*")):  # the current index until the new one is ready
+                if path.is_file():
+                    link_new(staging, path.relative_to(target).as_posix(), path)
+            self.stats.search = "deferred"
+            return {}
         if docs and docs_dir is not None:
             index_documents(docs_dir, bundle)
         else:
@@ -443,6 +493,27 @@ class _Build:
             ensure_cache_dir(Path(self.cache_dir))
             documents.save(Path(self.cache_dir) / "documents.marshal")
 
+    def load_charts(self) -> dict[str, str]:
+        """Emotion charts drawn by earlier builds with the same global key (see SiteRenderer._chart)."""
+        if self.clean or not self.incremental:
+            return {}
+        if self.state is not None:
+            return dict(self.state.charts) if self.state.charts_key == self.key else {}
+        try:
+            with open(Path(self.cache_dir) / "charts.marshal", "rb") as handle:  # type: ignore[arg-type]
+                key, charts = marshal.load(handle)
+            return charts if key == self.key else {}
+        except Exception:  # noqa: BLE001 - no charts kept, or a damaged file: draw them
+            return {}
+
+    def save_charts(self, charts: dict[str, str]) -> None:
+        if self.state is not None:
+            self.state.charts, self.state.charts_key = dict(charts), self.key
+        elif self.cache_dir is not None:
+            from .cache import _atomic_write
+
+            _atomic_write(Path(self.cache_dir) / "charts.marshal", marshal.dumps([self.key, charts]))
+
     def manifest(self, target: Path) -> Manifest | None:
         cache = self.__dict__.setdefault("_manifest_cache", {})
         if str(target) in cache:
@@ -466,12 +537,14 @@ class _Build:
         """Where the current site's search documents are kept (None without a cache)."""
         name = "search-" + manifest_path(Path("."), target, self.options).stem.removeprefix("build-")
         if self.state is not None:
-            return self.state.docs_dir(name)
+            return self.state.docs_current.get(str(target))
         if self.cache_dir is not None:
             return Path(self.cache_dir) / name
         return None
 
     def new_docs_folder(self, target: Path) -> Path:
+        if self.state is not None:
+            return self.state.new_docs()
         current = self.docs_folder(target)
         if current is None:
             return Path(tempfile.mkdtemp(prefix="journeymap-search-"))
@@ -481,9 +554,73 @@ class _Build:
         return Path(tempfile.mkdtemp(prefix=current.name + ".building-", dir=current.parent))
 
     def keep_docs_folder(self, target: Path, docs_new: Path) -> None:
+        if self.state is not None:  # generations are never renamed: a deferred index may be reading one
+            previous = self.state.docs_current.get(str(target))
+            self.state.docs_current[str(target)] = docs_new
+            if previous is not None:
+                self.state.release(previous)
+            return
         current = self.docs_folder(target)
         assert current is not None
-        swap_in(docs_new, current)
+        swap_in(docs_new, current, self.remove_mode)
+
+    @property
+    def remove_mode(self) -> str:
+        """How the replaced site is deleted: in the background for incremental builds (serve: a thread;
+        the command line: a detached process), so a small change does not wait for 10,000 unlinks."""
+        if self.state is not None:
+            return "thread"
+        return "process" if self.cache_dir is not None else "now"
+
+
+def index_later(state: BuildState, site_dir: Path, is_current: Callable[[], bool]) -> Callable[..., bool]:
+    """For a build made with search="later": a function that writes the search index of the current
+    search documents and, if `is_current()` still holds (no newer build, checked under the caller's
+    lock), puts it in place in site_dir and records it, so the next build can reuse it."""
+    from .search import BUNDLE_DIR, index_documents
+
+    target = Path(site_dir).resolve()
+    docs = state.docs_current.get(str(target))
+    manifest = state.manifests.get(str(target))
+    if docs is None or manifest is None:
+        return lambda lock=None: False
+    state.pin(docs)
+
+    def work(lock: Any = None) -> bool:
+        temp = Path(tempfile.mkdtemp(prefix=f".{target.name}.search-", dir=target.parent))
+        try:
+            index_documents(docs, temp / BUNDLE_DIR)
+            with (lock if lock is not None else _NoLock()):
+                if not is_current() or state.manifests.get(str(target)) is not manifest:
+                    return False
+                current = target / BUNDLE_DIR
+                if current.exists():
+                    os.replace(current, temp / "old")
+                os.replace(temp / BUNDLE_DIR, current)
+                for path in sorted(current.rglob("*")):
+                    if path.is_file():
+                        rel = path.relative_to(target).as_posix()
+                        signature = stat_signature(path)
+                        if signature is not None:
+                            manifest.outputs[rel] = [digest(path.read_bytes())] + signature
+                for rel in [rel for rel in manifest.outputs if rel.startswith(BUNDLE_DIR + "/")]:
+                    if not (target / rel).is_file():
+                        del manifest.outputs[rel]
+                manifest.search["key"] = _search_key(manifest.search.get("docs", {}))
+                return True
+        finally:
+            shutil.rmtree(temp, ignore_errors=True)
+            state.unpin(docs)
+
+    return work
+
+
+class _NoLock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *args: object) -> None:
+        return None
 
 
 # --- helpers -------------------------------------------------------------------------------------------

@@ -151,16 +151,45 @@ def _safe_path(root: Path, rel: str) -> Path:
     return path
 
 
-def swap_in(staging: Path, target: Path) -> None:
-    """Replace target with staging; the old build is removed only after the new one is in place."""
+def swap_in(staging: Path, target: Path, remove: str = "now") -> None:
+    """Replace target with staging; the old build is removed only after the new one is in place.
+
+    `remove`: "now" deletes the old folder before returning; "thread" or "process" delete it in the
+    background (a long-running server; a command that should not wait for 10,000 unlinks), and the
+    next swap sweeps up any old folder such a deletion left behind.
+    """
     if not target.exists():
         os.replace(staging, target)
         return
-    old = target.parent / f".{target.name}.old-{os.getpid()}"
-    os.replace(target, old)
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    os.replace(target, old)  # onto the empty folder just made: a unique name, even for builds in one process
     try:
         os.replace(staging, target)
     except BaseException:
         os.replace(old, target)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    leftovers = [path for path in target.parent.glob(f".{target.name}.old-*") if path != old]
+    remove_trees([old] + leftovers, remove)
+
+
+def remove_trees(paths: list[Path], how: str = "now") -> None:
+    """Delete folders now, or in a background thread or a detached process."""
+    if not paths:
+        return
+    if how == "process" and os.name == "posix" and shutil.which("rm"):
+        import subprocess
+
+        try:
+            subprocess.Popen(["rm", "-rf", "--", *map(str, paths)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+            return
+        except OSError:
+            pass
+    if how in ("thread", "process"):
+        import threading
+
+        threading.Thread(target=lambda: [shutil.rmtree(path, ignore_errors=True) for path in paths], daemon=True,
+                         name="journeymap-remove").start()
+        return
+    for path in paths:
+        shutil.rmtree(path, ignore_errors=True)

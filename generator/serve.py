@@ -61,9 +61,13 @@ class Builder:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     state: Any = None  # build.BuildState: the model's parsed documents and the last build, kept between rebuilds
+    search_later: bool = True  # serve new pages at once; write the search index in the background
+    generation: int = 0
+    indexing: Any = None  # the background search indexing thread, if any
 
     def __call__(self) -> None:
         with self.lock:
+            self.generation += 1
             try:
                 self._build()
             except DiagnosticError as exc:
@@ -77,9 +81,12 @@ class Builder:
 
         if self.state is None:
             self.state = BuildState()
-        result = build(self.project, self.site_dir, include_drafts=self.include_drafts, state=self.state)
+        result = build(self.project, self.site_dir, include_drafts=self.include_drafts, state=self.state,
+                       search="later" if self.search_later else "now")
         if not (self.site_dir / "pagefind" / "pagefind.js").is_file():
             index_search(self.site_dir)  # build.py indexes its staging folder; index here if it did not
+        if result.stats.search == "deferred":
+            self._index_in_background()
         self.failed = False
         self.diagnostics = list(result.diagnostics)
         for diagnostic in result.diagnostics:
@@ -87,6 +94,24 @@ class Builder:
         stats = result.stats
         log.info("Built %d files (%d units rendered, %d unchanged) in %.2f s", len(result.pages), len(stats.rendered),
                  len(stats.reused), sum(stats.timings.values()))
+
+    def _index_in_background(self) -> None:
+        """Pages changed: they are served now; the search index follows when Pagefind is done (seconds on
+        a big site), unless another build has replaced them by then."""
+        from .build import index_later
+
+        generation = self.generation
+        work = index_later(self.state, self.site_dir, lambda: generation == self.generation and not self.failed)
+
+        def run() -> None:
+            try:
+                if work(self.lock):
+                    log.info("Search index updated")
+            except Exception as exc:  # noqa: BLE001 - the pages are served; search stays as it was
+                log.warning("Search index not updated: %s", exc)
+
+        self.indexing = threading.Thread(target=run, name="journeymap-search", daemon=True)
+        self.indexing.start()
 
     def _fail(self, diagnostics: list[Diagnostic], exc: BaseException | None) -> None:
         self.failed = True

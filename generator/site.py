@@ -163,6 +163,8 @@ class SiteRenderer:
         self.pages: dict[str, bytes] = {}
         self.content_pages = _LinkTable(self._content_pages())
         self._drawn_maps: dict[tuple[Any, ...], tuple[list[str], list[Touchpoint], float, float]] = {}
+        self.charts: dict[str, str] = {}  # emotion charts drawn by an earlier build with the same config and theme
+        self.charts_used: dict[str, str] = {}
         self.compare = self._compare_pairs()
         self.brand = self._brand()
         self.step_no = {(j.id, tp.id): n for j in self.journeys for n, tp in enumerate(j.touchpoints, 1)}
@@ -473,8 +475,15 @@ class SiteRenderer:
                *, id_prefix: str, title: str) -> Markup:
         if _maps is None:  # pragma: no cover
             return Markup('<p class="jm-placeholder">{}</p>').format(title)
-        curves = [_maps.CurveSeries(label, scores, css) for label, scores, css in series]
-        return Markup(_maps.render_emotion_chart(self.site, columns, groups, curves, id_prefix=id_prefix, title=title))
+        # A chart is a pure function of its arguments (and the config and theme, fixed for a renderer): the
+        # persona pages draw one per journey of each persona, and incremental builds keep them (`charts`).
+        key = json.dumps([columns, groups, series, id_prefix, title], ensure_ascii=False, separators=(",", ":"))
+        svg = self.charts.get(key)
+        if svg is None:
+            curves = [_maps.CurveSeries(label, scores, css) for label, scores, css in series]
+            svg = _maps.render_emotion_chart(self.site, columns, groups, curves, id_prefix=id_prefix, title=title)
+        self.charts_used[key] = svg
+        return Markup(svg)
 
     # --- journey pages --------------------------------------------------------------------------------
 

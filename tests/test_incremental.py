@@ -54,12 +54,12 @@ class Project:
     def build(self, **options):  # type: ignore[no-untyped-def]
         return build(self.root, self.site, cache_dir=self.cache, jobs=1, **options)
 
-    def assert_clean(self) -> None:
+    def assert_clean(self, site: Path | None = None) -> None:
         """The incremental site equals a build from scratch, byte for byte."""
         self.clean_count += 1
         reference = self.tmp / f"clean-{self.clean_count}"
         build(self.root, reference, jobs=1)
-        got, want = tree_bytes(self.site), tree_bytes(reference)
+        got, want = tree_bytes(site or self.site), tree_bytes(reference)
         assert sorted(got) == sorted(want)
         differing = sorted(name for name in want if got[name] != want[name])
         assert not differing, differing
@@ -241,3 +241,33 @@ def test_cli_uses_the_cache(tmp_path: Path) -> None:
     assert second.returncode == 0 and "Nothing changed" in second.stderr
     third = run_journeymap(["build", "--clean"], cwd=root)
     assert third.returncode == 0 and "Built" in third.stderr
+
+
+def test_serve_keeps_the_model_and_indexes_search_after_serving(project: Project) -> None:
+    from journeymap.serve import Builder
+
+    served = project.tmp / "served"
+    builder = Builder(project.root, served)
+    try:
+        builder()
+        assert not builder.failed and builder.state is not None
+        assert builder.indexing is None  # the first build writes its search index itself
+        project.assert_clean(served)
+        rel = "journeys/journey-0001/touchpoints/004-step-4.md"
+        project.edit(rel, project.line(rel, "thought"), 'thought: "Where is my parcel now?"')
+        builder()
+        assert not builder.failed
+        page = served / "journeys" / "journey-0001" / "touchpoints" / "step-4" / "index.html"
+        assert "Where is my parcel now?" in page.read_text(encoding="utf-8")  # served before the search index
+        assert builder.indexing is not None
+        builder.indexing.join(120)
+        project.assert_clean(served)  # and then the search index caught up
+        builder()  # nothing changed since: the index written in the background is reused
+        project.assert_clean(served)
+        manifest = builder.state.manifests[str(served.resolve())]
+        assert manifest.search["key"] != "deferred"
+    finally:
+        if builder.indexing is not None:
+            builder.indexing.join(120)
+        if builder.state is not None:
+            builder.state.close()
