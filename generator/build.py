@@ -98,12 +98,15 @@ class BuildState:
                     shutil.rmtree(folder, ignore_errors=True)
 
     def release(self, folder: Path) -> None:
-        """A generation of search documents no build needs: deleted when no deferred index reads it."""
+        """A generation of search documents no build needs: deleted (in the background) when no deferred
+        index reads it."""
+        from .output import remove_trees
+
         with self.lock:
             if folder in self.pinned:
                 self.released.add(folder)
                 return
-        shutil.rmtree(folder, ignore_errors=True)
+        remove_trees([folder], "thread")
 
     def close(self) -> None:
         if self.folder is not None:
@@ -211,9 +214,20 @@ class _Build:
                 documents.hashes[shown] = content_hash
                 if rel in self.inputs.data:
                     documents.data[shown] = self.inputs.data[rel]
-        site, diagnostics = validate_project(self.root, loader=documents)
+        from . import markdown
+
+        markdown.LINKS_MEMO = documents.links if documents is not None else None
+        links_before = len(documents.links) if documents is not None else 0
+        try:
+            site, diagnostics = validate_project(self.root, loader=documents)
+        finally:
+            markdown.LINKS_MEMO = None
         if documents is not None:
             documents.data = {}
+            if site is not None:  # keep the links of the bodies that still exist
+                bodies = {doc.body for doc in _all_documents(site)}
+                documents.links = {body: links for body, links in documents.links.items() if body in bodies}
+                documents.links_changed = len(documents.links) != links_before
             self.loaded_documents = documents  # saved with the manifest, after a successful build
         self.timed("load")
         failing = [d for d in diagnostics if d.is_error or self.strict]
@@ -489,7 +503,7 @@ class _Build:
             return
         if self.cache_dir is None:
             return
-        if documents.misses or len(documents.used) != len(documents.entries):
+        if documents.misses or len(documents.used) != len(documents.entries) or documents.links_changed:
             ensure_cache_dir(Path(self.cache_dir))
             documents.save(Path(self.cache_dir) / "documents.marshal")
 
@@ -624,6 +638,15 @@ class _NoLock:
 
 
 # --- helpers -------------------------------------------------------------------------------------------
+
+
+def _all_documents(site: Any) -> list[Any]:
+    docs = [persona.source for persona in site.personas.values()]
+    for journey in site.journeys.values():
+        docs.append(journey.source)
+        docs += [stage.source for stage in journey.stages]
+        docs += [tp.source for tp in journey.touchpoints + journey.unplaced]
+    return docs
 
 
 def _inputs_record(inputs: Inputs | None) -> dict[str, Any]:

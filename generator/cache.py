@@ -189,6 +189,8 @@ class DocumentCache:
     def __init__(self, entries: dict[str, tuple] | None = None):
         self.entries: dict[str, tuple] = entries or {}
         self.used: dict[str, tuple] = {}
+        self.links: dict[str, tuple] = {}  # Markdown body -> its links (markdown.LINKS_MEMO)
+        self.links_changed = False
         self.hashes: dict[str, str] = {}  # rel path (as the loader sees it) -> content hash, from scan_inputs
         self.data: dict[str, bytes] = {}
         self.hits = self.misses = 0
@@ -197,15 +199,17 @@ class DocumentCache:
     def load(cls, path: Path) -> "DocumentCache":
         try:
             with open(path, "rb") as handle:
-                header, entries = marshal.load(handle)
+                header, entries, links = marshal.load(handle)
             if header != [FORMAT, code_digest(), sys.version_info[:2]]:
                 return cls()
-            return cls(entries)
+            cache = cls(entries)
+            cache.links = links
+            return cache
         except Exception:  # noqa: BLE001 - a missing or damaged cache is an empty one
             return cls()
 
     def save(self, path: Path) -> None:
-        _atomic_write(path, marshal.dumps([[FORMAT, code_digest(), sys.version_info[:2]], self.used]))
+        _atomic_write(path, marshal.dumps([[FORMAT, code_digest(), sys.version_info[:2]], self.used, self.links]))
 
     def __call__(self, file: Path, rel: str, kind: str, id_: str, journey: str | None, order: int | None) -> tuple[Any, list[Diagnostic]]:
         from .content import load_document

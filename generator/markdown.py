@@ -108,9 +108,24 @@ def _render_image(self, tokens: list[Token], idx: int, options, env: dict) -> st
 _WINDOW = 65536
 
 
+#: body -> the (href, line, column) of its links: set by build.py to a dict it keeps between builds, so
+#: checking the links of 5,000 unchanged bodies does not parse them all again.
+LINKS_MEMO: dict[str, tuple[tuple[str, int, int], ...]] | None = None
+
+
 def iter_links(body: str) -> Iterator[BodyLink]:
     """Every link and image target in a body, with its position (the block's start when not found:
     markdown-it decodes entities and escapes, so the written form can differ)."""
+    memo = LINKS_MEMO
+    if memo is None:
+        return _iter_links(body)
+    found = memo.get(body)
+    if found is None:
+        found = memo[body] = tuple((link.href, link.line, link.column) for link in _iter_links(body))
+    return iter([BodyLink(*row) for row in found])
+
+
+def _iter_links(body: str) -> Iterator[BodyLink]:
     lines = body.split("\n")
     for block in _scanner().parse(body):
         if block.type != "inline" or not block.children:

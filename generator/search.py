@@ -94,33 +94,58 @@ _ATTR = re.compile(r"data-pagefind-(?!ignore\b|body\b)")  # filters, meta, sort.
 
 def search_document(html: str) -> str | None:
     """The search document of a page (see above): None for a page Pagefind skips (no body element),
-    the whole page when it cannot be reduced safely."""
-    found = _BODY.search(html)
-    if found is None:
+    the whole page when it cannot be reduced safely. (str.find first, regular expressions only where
+    the text is: pages with maps are half a megabyte.)"""
+    at = html.find("data-pagefind-body")
+    if at < 0:
         return None
-    if _BODY.search(html, found.end()) is not None:
-        return html
+    opening = html.rfind("<", 0, at)
+    found = _BODY.match(html, opening) if opening >= 0 else None
+    if found is None or html.find("data-pagefind-body", found.end()) >= 0:
+        return html  # not an attribute we understand, or a second body element: Pagefind reads the page whole
     tag = found.group(1)
     end = None
     depth = 0
-    for match in re.finditer(rf"<(/?){tag}\b", html[found.start():]):
+    for match in re.compile(rf"<(/?){tag}\b").finditer(html, found.start()):
         depth += -1 if match.group(1) else 1
         if depth == 0:
-            close = html.find(">", found.start() + match.end())
+            close = html.find(">", match.end())
             end = close + 1 if close >= 0 else None
             break
     head, title, meta = _HTML_TAG.search(html), _TITLE.search(html), _META.search(html)
     if end is None or head is None:
         return html
     region = html[found.start():end]
-    body = _SVG.sub("", region)
+    body = _without_svg(region)
     parts = [head.group(0), "<head>", title.group(0) if title else "", "</head><body>",
              meta.group(0) if meta else "", body, "</body></html>"]
     kept = head.group(0) + (title.group(0) if title else "") + (meta.group(0) if meta else "") + region
-    count = lambda text: len(_ATTR.findall(text))  # noqa: E731
-    if count(html) != count(kept) or body.count("data-pagefind-") != region.count("data-pagefind-"):
-        return html  # data-pagefind-* attributes outside what we keep (or inside an <svg>): keep the page whole
+    if html.count("data-pagefind-") != kept.count("data-pagefind-"):
+        count = lambda text: len(_ATTR.findall(text))  # noqa: E731
+        if count(html) != count(kept):
+            return html  # data-pagefind-* attributes outside what we keep: keep the page whole
+    if body.count("data-pagefind-") != region.count("data-pagefind-"):
+        return html  # ... or inside an <svg>
     return "<!doctype html>\n" + "".join(parts) + "\n"
+
+
+def _without_svg(text: str) -> str:
+    """text with every `<svg ...>...</svg>` removed (what re.sub(r"<svg\\b.*?</svg>", "", text, flags=re.S) does)."""
+    pieces = []
+    position = 0
+    while True:
+        start = text.find("<svg", position)
+        while start >= 0 and start + 4 < len(text) and (text[start + 4].isalnum() or text[start + 4] == "_"):
+            start = text.find("<svg", start + 4)  # <svgfoo is another tag (\\b)
+        if start < 0:
+            break
+        stop = text.find("</svg>", start + 4)
+        if stop < 0:
+            break
+        pieces.append(text[position:start])
+        position = stop + len("</svg>")
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
 # --- deterministic filter chunks ------------------------------------------------------------------

@@ -63,6 +63,15 @@ def _href(href: str) -> str:
 # (svgwrite.Drawing) and its <title>, <desc> and <style> stay svgwrite objects.
 
 
+_SVG_NAMES: dict[str, str] = {}
+
+
+def _svg_name(key: str) -> str:
+    """svgwrite's keyword -> attribute name rule (class_ -> class, font_size -> font-size), remembered."""
+    name = _SVG_NAMES[key] = key.rstrip("_").replace("_", "-")
+    return name
+
+
 class _El:
     """An SVG element: name, attributes (SVG names), children, optional text."""
 
@@ -70,7 +79,8 @@ class _El:
 
     def __init__(self, name: str, text: str | None = None, **extra: object):
         self.elementname = name
-        self.attribs: dict[str, object] = {key.rstrip("_").replace("_", "-"): value for key, value in extra.items()}
+        names = _SVG_NAMES
+        self.attribs: dict[str, object] = {names.get(key) or _svg_name(key): value for key, value in extra.items()}
         self.elements: list[object] = []
         self.text = text
 

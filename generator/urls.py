@@ -23,6 +23,7 @@ The scheme (stable permalinks; ids come from content ids):
 from __future__ import annotations
 
 import posixpath
+from functools import lru_cache
 from urllib.parse import quote
 
 HOME = ""
@@ -75,7 +76,25 @@ def output_file(key: str) -> str:
 
 
 def _relpath(target: str, base: str) -> str:
-    """posixpath.relpath for two site-relative paths, without touching the file system (no getcwd)."""
+    """posixpath.relpath for two site-relative paths, without touching the file system (no getcwd).
+
+    Pages link mostly to their siblings' folders (a journey's navigation on each of its pages): outside
+    its own folder, a page's link is '../' + the link from its parent folder, which sibling pages share
+    (memoised in `_relpath_from`)."""
+    if "/" in base and target != base and not target.startswith(base + "/") and \
+            not any(part in ("", ".", "..") for part in base.split("/") + target.split("/")):
+        parent = base.rpartition("/")[0]
+        path = _relpath_from(target, parent)
+        return ".." if path == "." else "../" + path
+    return _relpath_plain(target, base)
+
+
+@lru_cache(maxsize=65536)
+def _relpath_from(target: str, base: str) -> str:
+    return _relpath(target, base)
+
+
+def _relpath_plain(target: str, base: str) -> str:
     t = [part for part in target.split("/") if part and part != "."]
     b = [part for part in base.split("/") if part and part != "."]
     if ".." in t or ".." in b or target.startswith("/") or base.startswith("/"):

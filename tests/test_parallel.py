@@ -41,6 +41,7 @@ def test_workers_fork_and_spawn_give_the_bytes_of_one_process(synthetic: Path, t
     forked = build(synthetic, tmp_path / "fork", jobs=2, start_method="fork")
     assert forked.stats.jobs == 2
     spawned = build(synthetic, tmp_path / "spawn", jobs=2, start_method="spawn")
+    assert spawned.stats.jobs == 2
     reference = tree_bytes(tmp_path / "one")
     assert tree_bytes(tmp_path / "fork") == reference
     assert tree_bytes(tmp_path / "spawn") == reference
