@@ -28,12 +28,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .cache import (CACHE_DIR, DocumentCache, Inputs, Manifest, diagnostics_from, digest, digest_json, ensure_cache_dir,
-                    global_key, manifest_path, scan_inputs, site_files, stat_signature, verify_outputs)
+                    global_key, manifest_path, prune, scan_inputs, site_files, stat_signature, verify_outputs)
 from .diagnostics import Diagnostic, DiagnosticError
 from .output import ALWAYS_KEPT, MARKER, MARKER_TEXT, check_site_dir, copy_new, link_new, make_staging, swap_in, write_new
 
 SHARED = "shared"
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int], None]  # (units done, units to render); (0, 0) while the search index is written
 
 
 @dataclass
@@ -106,7 +106,7 @@ class BuildState:
             if folder in self.pinned:
                 self.released.add(folder)
                 return
-        remove_trees([folder], "thread")
+        remove_trees([folder], "process")
 
     def close(self) -> None:
         if self.folder is not None:
@@ -341,6 +341,8 @@ class _Build:
             copied = self.write_copies(copies, target, staging, good, manifest if reuse else None)
             kept = self.keep_files(site, target, staging)
             self.timed("write")
+            if self.progress:
+                self.progress(0, 0)  # total 0: a step without a count (the search index)
             search = self.search(target, staging, docs_new, docs, manifest if reuse else None, good)
             self.timed("search")
             write_new(staging, MARKER, MARKER_TEXT.encode("utf-8"))
@@ -545,7 +547,10 @@ class _Build:
             self.state.manifests[str(target)] = manifest
         elif self.cache_dir is not None:
             ensure_cache_dir(Path(self.cache_dir))
-            manifest.save(manifest_path(Path(self.cache_dir), target, self.options))
+            manifest.site_dir = str(target)
+            path = manifest_path(Path(self.cache_dir), target, self.options)
+            manifest.save(path)
+            prune(Path(self.cache_dir), path)
 
     def docs_folder(self, target: Path) -> Path | None:
         """Where the current site's search documents are kept (None without a cache)."""
@@ -580,11 +585,9 @@ class _Build:
 
     @property
     def remove_mode(self) -> str:
-        """How the replaced site is deleted: in the background for incremental builds (serve: a thread;
-        the command line: a detached process), so a small change does not wait for 10,000 unlinks."""
-        if self.state is not None:
-            return "thread"
-        return "process" if self.cache_dir is not None else "now"
+        """How the replaced site is deleted: by a background process for incremental builds (a thread
+        where `rm` is missing), so a small change does not wait for 10,000 unlinks."""
+        return "process" if self.incremental else "now"
 
 
 def index_later(state: BuildState, site_dir: Path, is_current: Callable[[], bool]) -> Callable[..., bool]:

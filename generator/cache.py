@@ -16,7 +16,10 @@ The cache folder holds:
   diagnostics of the last successful build, each unit's key and output files, and every output
   file's hash and (size, mtime, inode) as last written;
 - `search-<target>/`: the search documents of every page (what Pagefind indexes), so a rebuild can
-  re-index without re-rendering.
+  re-index without re-rendering;
+- `charts.marshal` (the persona pages' emotion charts) and `fonts/` (subsets of the map font).
+
+Manifests of output folders that no longer exist, and all but the most recent few, are pruned.
 
 Anything unreadable or from another format version is ignored (the build is then a full build).
 Outputs are verified against the manifest by size, modification time and inode before they are
@@ -39,7 +42,7 @@ from . import __version__
 from .content import Mark, SourceDocument
 from .diagnostics import Diagnostic, Severity
 
-FORMAT = 2
+FORMAT = 3
 CACHE_DIR = ".journeymap-cache"
 LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "svgwrite", "uharfbuzz", "fonttools",
              "pagefind", "pagefind-bin", "pydantic", "pydantic-core", "pyyaml")
@@ -311,6 +314,7 @@ class Manifest:
     copies: dict[str, str] = field(default_factory=dict)  # output path -> hash of the source copied
     search: dict[str, Any] = field(default_factory=dict)  # {"key", "docs": {path: hash}}
     pages: list[str] = field(default_factory=list)  # rendered files (BuildResult.pages)
+    site_dir: str = ""  # the output folder it describes
 
     @classmethod
     def load(cls, path: Path) -> "Manifest | None":
@@ -326,6 +330,32 @@ class Manifest:
     def save(self, path: Path) -> None:
         data = {"format": FORMAT, **self.__dict__}
         _atomic_write(path, json.dumps(data, separators=(",", ":"), sort_keys=True).encode("utf-8"))
+
+
+KEEP_MANIFESTS = 8
+
+
+def prune(cache_dir: Path, keep: Path) -> None:
+    """Forget output folders that no longer exist, and all but the KEEP_MANIFESTS most recently built
+    (with their search documents): every `--site-dir` would otherwise leave a copy behind for ever."""
+    manifests = sorted(cache_dir.glob("build-*.json"), key=lambda path: path.stat().st_mtime, reverse=True)
+    for index, path in enumerate(manifests):
+        if path == keep:
+            continue
+        stale = index >= KEEP_MANIFESTS
+        if not stale:
+            try:
+                site_dir = json.loads(path.read_bytes()).get("site_dir", "")
+                stale = not site_dir or not Path(site_dir).is_dir()
+            except (OSError, ValueError):
+                stale = True
+        if stale:
+            path.unlink(missing_ok=True)
+            search = cache_dir / ("search-" + path.stem.removeprefix("build-"))
+            if search.is_dir():
+                import shutil
+
+                shutil.rmtree(search, ignore_errors=True)
 
 
 def manifest_path(cache_dir: Path, site_dir: Path, options: dict[str, Any]) -> Path:

@@ -150,10 +150,13 @@ class _Progress:
         self.shown = False
 
     def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total <= 0 or (not self.shown and self.clock() - self.start < self.DELAY):
+        if not self.enabled or (not self.shown and self.clock() - self.start < self.DELAY):
             return
         self.shown = True
-        sys.stderr.write(f"\rrendering {done}/{total} units of work ({100 * done // total}%)\x1b[K")
+        if total > 0:
+            sys.stderr.write(f"\rrendering: {done}/{total} journeys and shared pages ({100 * done // total}%)\x1b[K")
+        else:
+            sys.stderr.write("\rwriting the search index...\x1b[K")
         sys.stderr.flush()
 
     def done(self) -> None:

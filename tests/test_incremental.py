@@ -236,6 +236,7 @@ def test_cli_uses_the_cache(tmp_path: Path) -> None:
     root = generate(tmp_path / "p", journeys=2, touchpoints=4, seed=3)
     first = run_journeymap(["build", "--jobs", "1"], cwd=root)
     assert first.returncode == 0, first.stderr
+    assert "\r" not in first.stderr and "rendering" not in first.stderr  # no progress line off a terminal
     assert (root / ".journeymap-cache").is_dir()
     second = run_journeymap(["build"], cwd=root)
     assert second.returncode == 0 and "Nothing changed" in second.stderr
@@ -271,3 +272,15 @@ def test_serve_keeps_the_model_and_indexes_search_after_serving(project: Project
             builder.indexing.join(120)
         if builder.state is not None:
             builder.state.close()
+
+
+def test_the_cache_forgets_output_folders_that_are_gone(project: Project) -> None:
+    other = project.tmp / "other-site"
+    build(project.root, other, cache_dir=project.cache, jobs=1)
+    assert len(list(project.cache.glob("build-*.json"))) == 2
+    assert len(list(project.cache.glob("search-*"))) == 2
+    shutil.rmtree(other)
+    project.edit("personas/grace.md", "name: \"Grace Mensah\"", "name: \"Grace M.\"")
+    project.build()  # a build that writes prunes the cache (one that finds nothing to do touches nothing)
+    assert len(list(project.cache.glob("build-*.json"))) == 1
+    assert len([p for p in project.cache.glob("search-*") if ".old-" not in p.name]) == 1
