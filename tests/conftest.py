@@ -36,12 +36,13 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-def _shared_build(tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str,
-                  make: Callable[[Path], Path]) -> Path:
-    """Build once per test run, shared by every xdist worker through a file lock (read-only!)."""
+def shared_build(base: Path, worker_id: str, name: str, make: Callable[[Path], Path]) -> Path:
+    """Run `make` once per test run, shared by every xdist worker through a file lock (read-only!).
+
+    `base` is tmp_path_factory.getbasetemp(); workers share its parent folder.
+    """
     from filelock import FileLock
 
-    base = tmp_path_factory.getbasetemp()
     shared = base.parent if worker_id != "master" else base
     done = shared / f"{name}.done"
     with FileLock(str(shared / f"{name}.lock")):
@@ -56,7 +57,7 @@ def example_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Pa
     """The bundled example, built once per run into <shared>/example/www/sub/ (served at /sub/)."""
     from journeymap.build import build
 
-    return _shared_build(tmp_path_factory, worker_id, "example", lambda folder: build(ROOT, folder / "www" / "sub").site_dir)
+    return shared_build(tmp_path_factory.getbasetemp(), worker_id, "example", lambda folder: build(ROOT, folder / "www" / "sub").site_dir)
 
 
 @pytest.fixture(scope="session")
@@ -70,7 +71,7 @@ def example_file_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) 
         (folder / "site_config.yml").write_text(config + "\nuse_directory_urls: false\n", encoding="utf-8")
         return build(folder).site_dir
 
-    return _shared_build(tmp_path_factory, worker_id, "example-files", make)
+    return shared_build(tmp_path_factory.getbasetemp(), worker_id, "example-files", make)
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

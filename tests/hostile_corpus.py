@@ -10,7 +10,8 @@ import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Callable
+
+from conftest import shared_build  # noqa: F401 - re-exported for the hostile tests
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 CORPUS = HOSTILE / "site"
@@ -38,19 +39,6 @@ def prepare_corpus(dest: Path, *, directory_urls: bool = True, big: bool = True)
         config = dest / "site_config.yml"
         config.write_text(config.read_text(encoding="utf-8") + "use_directory_urls: false\n", encoding="utf-8")
     return dest
-
-
-def shared_build(base: Path, worker_id: str, name: str, make: Callable[[Path], Path]) -> Path:
-    """Run `make` once per test run, shared by every xdist worker through a file lock (read-only!)."""
-    from filelock import FileLock
-
-    shared = base.parent if worker_id != "master" else base
-    done = shared / f"{name}.done"
-    with FileLock(str(shared / f"{name}.lock")):
-        if not done.is_file():
-            site = make(shared / name)
-            done.write_text(str(site), encoding="utf-8")
-    return Path(done.read_text(encoding="utf-8"))
 
 
 def build_corpus(folder: Path, *, directory_urls: bool = True) -> Path:

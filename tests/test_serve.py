@@ -3,7 +3,6 @@ and live reload in a real browser."""
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 import urllib.error
@@ -13,26 +12,14 @@ from typing import Iterator
 
 import pytest
 
-from helpers import TOUCHPOINT, make_site
+
+from helpers import TOUCHPOINT, free_port, make_site, wait_for
 from journeymap import serve as serve_module
 from journeymap.output import MARKER
 
 BROKEN = "---\ntitle: Pays at the till\nstage: nowhere\n---\n"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(predicate: object, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 @pytest.fixture()

@@ -10,36 +10,20 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-import time
 from pathlib import Path
 from typing import Iterator
 
 import click
 import pytest
 
-from helpers import make_site
+
+from helpers import free_port, make_site, wait_for
 from journeymap import serve as serve_module
 from journeymap.cli import main as cli_main
 
 SECRET = "TOP-SECRET-8f3a"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(predicate: object, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():  # type: ignore[operator]
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 def raw_get(port: int, target: str, host: str = "127.0.0.1") -> tuple[int, bytes]:
