@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from .content import Mark, SourceDocument, load_document, walk_content
 from .diagnostics import Diagnostic, did_you_mean, error
-from .schema import (BUILTIN_LANES, META_MODELS, JourneyMeta, LaneSpec, PersonaMeta, SiteConfig, StageMeta,
+from .schema import (BUILTIN_LANES, JourneyMeta, LaneSpec, PersonaMeta, SiteConfig, StageMeta,
                      TouchpointMeta)
 
 CONFIG_FILE = "site_config.yml"
