@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 import sys
-import traceback
 from pathlib import Path
-from typing import Callable, NoReturn, TypeVar
 
 import click
 
 from . import __version__
+from .cli_support import EXIT_CONTENT, EXIT_OK, fail as _fail, internal_error as _internal_error, project_option as _project_option
 from .diagnostics import Diagnostic, DiagnosticError
-
-EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
-F = TypeVar("F", bound=Callable[..., object])
 
 EPILOG = """\b
 Examples:
@@ -24,10 +20,6 @@ Examples:
   journeymap schema                write the JSON Schemas into schemas/
 """
 
-
-def _project_option(func: F) -> F:
-    return click.option("--project", "-p", "project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-                        show_default=True, help="Folder holding site_config.yml.")(func)  # type: ignore[return-value]
 
 
 @click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,14 +44,6 @@ def print_diagnostics(diagnostics: list[Diagnostic], root: Path, fmt: str = "tex
         click.echo(output, err=fmt == "text")
 
 
-def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    click.echo(f"journeymap: {message}", err=True)
-    sys.exit(code)
-
-
-def _internal_error(exc: BaseException) -> NoReturn:
-    traceback_text = "".join(traceback.format_exception(exc))
-    _fail("internal error (this is a bug in journeymap, please report it with this text):\n" + traceback_text)
 
 
 # --- commands -------------------------------------------------------------------------------------

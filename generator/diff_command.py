@@ -8,17 +8,11 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import traceback
 from pathlib import Path
 
 import click
 
-EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
-
-
-def _fail(message: str, code: int = EXIT_USAGE) -> None:
-    click.echo(f"journeymap: {message}", err=True)
-    sys.exit(code)
+from .cli_support import EXIT_CONTENT, EXIT_OK, fail as _fail, internal_error
 
 
 @click.command("diff")
@@ -74,8 +68,7 @@ def diff_command(base: str, head: str | None, project: Path, fmt: str, html_dir:
     except SystemExit:
         raise
     except Exception as exc:  # noqa: BLE001 - never a bare traceback for users
-        _fail("internal error (this is a bug in journeymap, please report it with this text):\n"
-              + "".join(traceback.format_exception(exc)))
+        internal_error(exc)
     if before.errors or after.errors:
         click.echo(f"journeymap: {', '.join(s.label for s in (before, after) if s.errors)} has content errors; "
                    "files that do not load were left out of the comparison", err=True)

@@ -11,17 +11,16 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import traceback
 from pathlib import Path
-from typing import Callable, NoReturn, TypeVar
+from typing import Callable
 
 import click
 
 from ..content import ID_PATTERN, slugify
 from ..diagnostics import Diagnostic, DiagnosticError, did_you_mean, sort_diagnostics
 
-EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
-F = TypeVar("F", bound=Callable[..., object])
+from ..cli_support import EXIT_CONTENT, F, fail as _fail, internal_error as _internal_error
+from ..cli_support import project_option as _project_option
 
 IMPORT_EPILOG = """\b
 Examples:
@@ -37,10 +36,6 @@ Examples:
   journeymap export pdf first-purchase -o first-purchase.pdf
 """
 
-
-def _project_option(func: F) -> F:
-    return click.option("--project", "-p", "project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-                        show_default=True, help="Folder holding site_config.yml.")(func)  # type: ignore[return-value]
 
 
 def _journey_option(func: F) -> F:
@@ -65,13 +60,6 @@ def _print(diagnostics: list[Diagnostic], root: Path) -> None:
         click.echo(render(sort_diagnostics(diagnostics), root, "text"), err=True)
 
 
-def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    click.echo(f"journeymap: {message}", err=True)
-    sys.exit(code)
-
-
-def _internal_error(exc: BaseException) -> NoReturn:
-    _fail("internal error (this is a bug in journeymap, please report it with this text):\n" + "".join(traceback.format_exception(exc)))
 
 
 def _load(project: Path):  # type: ignore[no-untyped-def]

@@ -25,7 +25,7 @@ from ..content import ID_PATTERN, YamlProblem, parse_yaml, slugify
 from ..diagnostics import Diagnostic, did_you_mean, error
 from ..model import Journey, Site
 from ..schema import EmotionScale, Evidence, Metric, Opportunity, PainPoint, StageMeta, TouchpointMeta
-from .writer import NewJourney, NewStage, NewTouchpoint
+from .writer import NewJourney, NewStage, NewTouchpoint, unique_id
 
 # Normalised column name -> field. Names are matched lower-case, with spaces, '_' and '-' equivalent.
 COLUMNS: dict[str, str] = {
@@ -512,7 +512,7 @@ class _Sheet:
                     "extra": {name.removeprefix("stage extra:"): value for name, value in values.items() if name.startswith("stage extra:")}}
             stages.append(NewStage(stage.id, StageMeta.model_validate(meta), values.get("stage_notes", "")))
             for row in stage.rows:
-                tp_id = row["id"] or _unique(slugify(row["data"]["title"]), used)
+                tp_id = row["id"] or unique_id(slugify(row["data"]["title"]), used)
                 used.add(tp_id)
                 try:
                     tp_meta = TouchpointMeta.model_validate(row["data"])
@@ -533,15 +533,6 @@ class _Sheet:
             if isinstance(stage.meta.emotion, dict):
                 personas += [p for p in stage.meta.emotion if p not in personas]
         return NewJourney(journey_id, stages, touchpoints, title=title, personas=personas)
-
-
-def _unique(base: str, used: set[str]) -> str:
-    if base not in used:
-        return base
-    number = 2
-    while f"{base[:60]}-{number}" in used:
-        number += 1
-    return f"{base[:60]}-{number}"
 
 
 # --- export ---------------------------------------------------------------------------------------

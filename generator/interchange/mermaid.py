@@ -33,7 +33,7 @@ from ..content import slugify
 from ..diagnostics import Diagnostic, error
 from ..model import Journey, Site
 from ..schema import EmotionScale, PersonaMeta, StageMeta, TouchpointMeta
-from .writer import NewJourney, NewStage, NewTouchpoint
+from .writer import NewJourney, NewStage, NewTouchpoint, unique_id
 
 I = re.IGNORECASE
 # journey.jison's lexer, INITIAL state: (pattern, token); token None is skipped. Order matters.
@@ -312,15 +312,6 @@ def from_scale(value: float, scale: EmotionScale) -> int:
     return min(MERMAID_MAX, max(MERMAID_MIN, math.floor(score + 0.5)))
 
 
-def _unique(base: str, used: set[str]) -> str:
-    if base not in used:
-        return base
-    number = 2
-    while f"{base[:60]}-{number}" in used:
-        number += 1
-    return f"{base[:60]}-{number}"
-
-
 def to_journey(diagram: Diagram, site: Site, journey_id: str, title: str | None = None) -> NewJourney:
     """Sections -> stages, tasks -> touchpoints, scores -> emotions, actors -> personas (created when missing)."""
     scale = site.config.emotion_scale
@@ -342,7 +333,7 @@ def to_journey(diagram: Diagram, site: Site, journey_id: str, title: str | None 
     offset = len(stage_titles) - len(diagram.sections)
     stage_ids: list[str] = []
     for stage_title in stage_titles:
-        stage_ids.append(_unique(slugify(stage_title), set(stage_ids)))
+        stage_ids.append(unique_id(slugify(stage_title), set(stage_ids)))
     stages = [NewStage(sid, StageMeta(title=stage_title)) for sid, stage_title in zip(stage_ids, stage_titles)]
     used: set[str] = set()
     by_stage: dict[int, list[NewTouchpoint]] = {index: [] for index in range(len(stages))}
@@ -351,7 +342,7 @@ def to_journey(diagram: Diagram, site: Site, journey_id: str, title: str | None 
         ids = list(dict.fromkeys(persona_id(actor) for actor in task.actors))
         value = to_scale(task.score, scale)
         emotion: int | dict[str, int] = {pid: value for pid in ids} if len(ids) > 1 else value
-        tp_id = _unique(slugify(task.name), used)
+        tp_id = unique_id(slugify(task.name), used)
         used.add(tp_id)
         meta = TouchpointMeta(title=task.name, stage=stages[stage_index].id, emotion=emotion)
         by_stage[stage_index].append(NewTouchpoint(tp_id, meta))

@@ -69,6 +69,16 @@ class WriteResult:
 # --- rendering ------------------------------------------------------------------------------------
 
 
+def unique_id(base: str, used: set[str]) -> str:
+    """`base`, or `base-2`, `base-3`... (within the 64-character id limit) if it is taken."""
+    if base not in used:
+        return base
+    number = 2
+    while f"{base[:60]}-{number}" in used:
+        number += 1
+    return f"{base[:60]}-{number}"
+
+
 def humanise(slug: str) -> str:
     """'first-purchase' -> 'First purchase'."""
     text = re.sub(r"[-_]+", " ", slug).strip()
