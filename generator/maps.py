@@ -53,6 +53,11 @@ def render_journey_map(site: Site, journey: Journey, *, link: Callable[[Touchpoi
     declaration, map.css and the map font (a subset, as a data: URI) for a self-contained map.svg.
     """
     layout = layout_journey(site, journey, link=link, stage_id=stage_id, overview=overview)
+    return draw_journey_map(site, layout, id_prefix=id_prefix, standalone=standalone)
+
+
+def draw_journey_map(site: Site, layout: MapLayout, *, id_prefix: str, standalone: bool = False) -> RenderedMap:
+    """Draw a laid-out map; one layout can be drawn both inline and as the standalone map.svg."""
     if standalone:
         svg = map_svg(layout, id_prefix=id_prefix, css=standalone_css(site, layout),
                       root_style=palette_style(layout.palette), xml_declaration=True)

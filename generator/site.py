@@ -163,6 +163,7 @@ class SiteRenderer:
         self.pages: dict[str, bytes] = {}
         self.content_pages = _LinkTable(self._content_pages())
         self._drawn_maps: dict[tuple[Any, ...], tuple[list[str], list[Touchpoint], float, float]] = {}
+        self._layouts: dict[tuple[Any, ...], tuple[Any, list[Touchpoint]]] = {}  # per journey unit, like _drawn_maps
         self.charts: dict[str, str] = {}  # emotion charts drawn by an earlier build with the same config and theme
         self.charts_used: dict[str, str] = {}
         self.compare = self._compare_pairs()
@@ -193,6 +194,7 @@ class SiteRenderer:
         """Every file of one journey: its pages, map.svg and the comparison page it owns."""
         self.pages = {}
         self._drawn_maps = {}
+        self._layouts = {}
         self.content_pages.looked_up = set()
         self._journey_pages(journey)
         pages, self.pages = self.pages, {}
@@ -449,14 +451,8 @@ class SiteRenderer:
         key = (journey.id, id_prefix, standalone, stage_id, overview)
         drawn = self._drawn_maps.get(key)
         if drawn is None:
-            slots: list[Touchpoint] = []
-
-            def slot(tp: Touchpoint) -> str:
-                slots.append(tp)
-                return f"\0{len(slots) - 1}\0"
-
-            rendered = _maps.render_journey_map(self.site, journey, link=slot, id_prefix=id_prefix, standalone=standalone,
-                                               stage_id=stage_id, overview=overview)
+            layout, slots = self._slotted_layout(journey, stage_id, overview)
+            rendered = _maps.draw_journey_map(self.site, layout, id_prefix=id_prefix, standalone=standalone)
             parts = rendered.svg.split("\0")
             if len(parts) != 2 * len(slots) + 1 or any(parts[2 * i + 1] != str(i) for i in range(len(slots))):
                 rendered = _maps.render_journey_map(self.site, journey, link=link, id_prefix=id_prefix,
@@ -467,6 +463,20 @@ class SiteRenderer:
         svg = "".join(part if index % 2 == 0 else _svg_attr(link(slots[int(part)]))
                       for index, part in enumerate(parts))
         return MapView(Markup(svg), width, height)
+
+    def _slotted_layout(self, journey: Journey, stage_id: str | None, overview: bool) -> tuple[Any, list[Touchpoint]]:
+        """One layout per map shape, with link slots: the inline map and map.svg are drawn from the same one."""
+        key = (journey.id, stage_id, overview)
+        if key not in self._layouts:
+            slots: list[Touchpoint] = []
+
+            def slot(tp: Touchpoint) -> str:
+                slots.append(tp)
+                return f"\0{len(slots) - 1}\0"
+
+            layout = _maps.layout_journey(self.site, journey, link=slot, stage_id=stage_id, overview=overview)
+            self._layouts[key] = (layout, slots)
+        return self._layouts[key]
 
     def _needs_overview(self, journey: Journey) -> bool:
         return bool(_maps is not None and _maps.needs_overview(journey))
