@@ -216,6 +216,36 @@ def bench_hugo(count: int, work: Path) -> dict[str, float] | None:
 
 # --- report -----------------------------------------------------------------------------------------
 
+TARGET_SIZE = 5000  # the issue's targets are stated for 5,000 touchpoints
+
+
+def bench_layout_200() -> float:
+    """Layout of one 200-step journey, cold, in ms: bench_layout.py's figure, in its own process."""
+    result = run([sys.executable, str(HERE / "bench_layout.py"), "200"])
+    row = result["stdout"].strip().splitlines()[-1].split()
+    return float(row[1])  # "200  <cold best> / <median> ..."
+
+
+def print_targets(result: dict[str, object], layout_ms: float) -> None:
+    """Issue 7's targets at 5,000 touchpoints, each with the measured figure and whether it is met."""
+    rows = [
+        ("full build within 1.5x of Hugo per page", f"{result['vs_hugo']:.1f}x", result["vs_hugo"] <= 1.5),
+        ("full build at least 20x faster per page than MkDocs", f"{result['vs_mkdocs']:.1f}x",
+         result["vs_mkdocs"] >= 20),
+        ("peak memory of a full build under 500 MB", f"{result['full']['rss_mb']:.0f} MB",
+         result["full"]["rss_mb"] < 500),
+        ("no-change rebuild under 0.5 s (CLI)", f"{result['again']['wall']:.2f} s", result["again"]["wall"] < 0.5),
+        ("one-file change, search included, under 1 s (CLI)", f"{result['change']['wall']:.2f} s",
+         result["change"]["wall"] < 1),
+        ("one-file change under 0.3 s in serve (pages served)", f"{result['serve']:.2f} s", result["serve"] < 0.3),
+        ("... search index up to date in serve, under 0.3 s", f"{result['serve_searched']:.2f} s",
+         result["serve_searched"] < 0.3),
+        ("layout of a 200-touchpoint journey under 50 ms", f"{layout_ms:.1f} ms", layout_ms < 50),
+    ]
+    print(f"targets at {TARGET_SIZE} touchpoints:")
+    for name, figure, met in rows:
+        print(f"  {name:<54} {figure:>9}  {'met' if met else 'NOT met'}")
+
 
 def line(name: str, result: dict[str, float], pages: int) -> str:
     return (f"  {name:<28} {result['wall']:8.2f} s  {1000 * result['wall'] / pages:7.2f} ms/page  "
@@ -244,6 +274,7 @@ def main() -> None:
           f"{tool_version([sys.executable, '-m', 'mkdocs', '--version']) or 'MkDocs missing'}; "
           f"{tool_version(['hugo', 'version']) or 'Hugo not installed'}")
     print(f"sites in {work}; ms/page = wall time / HTML pages; peak = largest process of the build\n")
+    target_result: dict[str, object] | None = None
     for size in sizes:
         result = bench_journeymap(size, work, args.jobs, rounds)
         pages = int(result["pages"])  # type: ignore[arg-type]
@@ -262,6 +293,7 @@ def main() -> None:
         print(f"  journeymap is {mk_ms / full_ms:.1f}x faster per page than MkDocs (target: at least 20x)")
         hugo = bench_hugo(pages, work)
         if hugo is None:
+            hugo_ms = HUGO_REFERENCE_MS
             print(f"  Hugo skipped (not installed); reference figure {HUGO_REFERENCE_MS} ms/page: "
                   f"journeymap takes {full_ms / HUGO_REFERENCE_MS:.1f}x as long per page (target: at most 1.5x)")
         else:
@@ -269,6 +301,12 @@ def main() -> None:
             print(line(f"Hugo, {pages} pages", hugo, pages))
             print(f"  journeymap takes {full_ms / hugo_ms:.1f}x as long per page as Hugo (target: at most 1.5x)")
         print(flush=True)
+        if size == TARGET_SIZE:
+            target_result = {**result, "vs_mkdocs": mk_ms / full_ms, "vs_hugo": full_ms / hugo_ms}
+    layout_ms = bench_layout_200()
+    print(f"layout of one 200-touchpoint journey: {layout_ms:.1f} ms (cold text-measurement cache, best of 7)\n")
+    if target_result is not None:
+        print_targets(target_result, layout_ms)
     if args.workdir is None:
         shutil.rmtree(work, ignore_errors=True)
 
