@@ -237,7 +237,7 @@ class _Build:
 
     def render_and_write(self, site: Any, diagnostics: list[Diagnostic], target: Path,
                          manifest: Manifest | None) -> BuildResult:
-        from .parallel import PARALLEL_THRESHOLD, default_jobs, render_journeys, write_unit
+        from .parallel import render_journeys, write_unit
         from .site import SiteRenderer
 
         renderer = SiteRenderer(site, self.include_drafts)
@@ -300,8 +300,7 @@ class _Build:
                     shared_output.append(write_unit(renderer.shared_unit(), staging, docs_new))
                     tick()
 
-            small = sum(len(site.journeys[jid].touchpoints) for jid in to_render) < PARALLEL_THRESHOLD
-            jobs = 1 if small else (self.jobs or default_jobs())
+            jobs = self.render_jobs(renderer, to_render, shared_reused)
             self.stats.jobs = jobs
             if self.progress:
                 self.progress(0, total)
@@ -377,6 +376,20 @@ class _Build:
         return BuildResult(site, target, diagnostics, pages, self.stats)
 
     # --- pieces -------------------------------------------------------------------------------------
+
+    def render_jobs(self, renderer: Any, to_render: list[str], shared_reused: bool) -> int:
+        """Worker processes for this build: every core for a big render; one worker beside this process
+        when a big site changed a little (its journeys render while this process renders the shared pages,
+        which list the whole site); none for a small site, where starting a worker costs more."""
+        from .parallel import PARALLEL_THRESHOLD, default_jobs, start_method
+
+        jobs = self.jobs or default_jobs()
+        if sum(len(renderer.site.journeys[jid].touchpoints) for jid in to_render) >= PARALLEL_THRESHOLD:
+            return jobs
+        big = sum(len(j.touchpoints) for j in renderer.journeys) >= PARALLEL_THRESHOLD
+        if big and to_render and not shared_reused and jobs > 1 and start_method(self.start_method) == "fork":
+            return 2
+        return 1
 
     def unit_key(self, reads: dict[str, Any]) -> str:
         content = self.inputs.content if self.inputs else {}

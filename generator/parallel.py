@@ -187,7 +187,7 @@ def _render_journeys(renderer: Any, journey_ids: list[str], staging: Path, docs_
                      include_drafts: bool, side_work: Callable[[], None] | None, on_done: Callable[[str], None] | None,
                      method: str | None) -> dict[str, UnitOutput]:
     results: dict[str, UnitOutput] = {}
-    if jobs <= 1 or len(journey_ids) <= 1:
+    if jobs <= 1 or not journey_ids or (len(journey_ids) == 1 and side_work is None):
         if side_work is not None:
             side_work()
         for journey_id in journey_ids:

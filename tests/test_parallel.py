@@ -77,6 +77,27 @@ def test_parallel_incremental_equals_clean(synthetic: Path, tmp_path: Path, alwa
     assert tree_bytes(tmp_path / "site") == tree_bytes(tmp_path / "clean")
 
 
+def test_a_small_change_to_a_big_site_renders_its_journey_beside_the_shared_pages(
+        synthetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big site (24 touchpoints over a threshold of 20), small change (6 touchpoints under it): one forked
+    worker renders the journey while this process renders the shared pages; same bytes as a clean build."""
+    import shutil
+
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 20)
+    root = tmp_path / "project"
+    shutil.copytree(synthetic, root)
+    cache = root / ".journeymap-cache"
+    build(root, tmp_path / "site", jobs=1, cache_dir=cache)
+    touchpoint = root / "content/journeys/journey-0001/touchpoints/003-step-3.md"
+    touchpoint.write_text(touchpoint.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    result = build(root, tmp_path / "site", jobs=2, cache_dir=cache, start_method="fork")
+    assert {"journey:journey-0001", "shared"} <= set(result.stats.rendered)
+    assert len(result.stats.reused) >= 2  # (journey-0000 reads that journey's step titles)
+    assert result.stats.jobs == 2
+    build(root, tmp_path / "clean", jobs=1)
+    assert tree_bytes(tmp_path / "site") == tree_bytes(tmp_path / "clean")
+
+
 def test_a_template_error_in_a_worker_is_a_diagnostic(synthetic: Path, tmp_path: Path, always_parallel: None) -> None:
     import shutil
 
