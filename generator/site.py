@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound,
                     TemplateSyntaxError)
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import __version__
 from . import urls as U
@@ -52,6 +52,7 @@ SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 TOP_NAV = [("Journeys", U.HOME), ("Personas", U.PERSONAS), ("Pain points", U.PAIN_POINTS),
            ("Opportunities", U.OPPORTUNITIES), ("Teams", U.TEAMS)]
 ASSET_SKIP = {".DS_Store", "Thumbs.db"}
+_NAV_HERE, _NAV_OPEN, _NAV_NONE = Markup(' aria-current="page"'), Markup(" jm-nav-open"), Markup("")
 
 
 # --- view structures --------------------------------------------------------------------------------
@@ -164,6 +165,7 @@ class SiteRenderer:
         self.content_pages = _LinkTable(self._content_pages())
         self._drawn_maps: dict[tuple[Any, ...], tuple[list[str], list[Touchpoint], float, float]] = {}
         self._layouts: dict[tuple[Any, ...], tuple[Any, list[Touchpoint]]] = {}  # per journey unit, like _drawn_maps
+        self._navs: dict[str, tuple[list[dict[str, Any]], list[str] | None, list[tuple[str, Any]]]] = {}  # likewise
         self.charts: dict[str, str] = {}  # emotion charts drawn by an earlier build with the same config and theme
         self.charts_used: dict[str, str] = {}
         self.compare = self._compare_pairs()
@@ -195,6 +197,7 @@ class SiteRenderer:
         self.pages = {}
         self._drawn_maps = {}
         self._layouts = {}
+        self._navs = {}
         self.content_pages.looked_up = set()
         self._journey_pages(journey)
         pages, self.pages = self.pages, {}
@@ -313,6 +316,7 @@ class SiteRenderer:
             body_html=body_html,
             search_page=False,
             journey_nav=None,
+            journey_nav_html=None,
             prev=None,
             next=None,
             edit_url=None,
@@ -516,7 +520,7 @@ class SiteRenderer:
         edit, view = self._edit_url(journey.source)
         self._page(key, "journey.html", title=journey.meta.title, section=U.HOME,
                    crumbs=[Link("Journeys", U.HOME)], body_html=body, journey=journey, maps=maps,
-                   journey_nav=self._journey_nav(journey, key), rows=self._rows(journey),
+                   **self._journey_nav(journey, key), rows=self._rows(journey),
                    stages=[self._stage_view(journey, stage) for stage in journey.stages],
                    pains=_pain_entries(journey), opps=_ranked(self.config.impact_scale, self.config.effort_scale, _opp_entries(journey)),
                    personas=self._journey_personas(journey), compare=self.compare.get(journey.id),
@@ -547,7 +551,7 @@ class SiteRenderer:
                    body_html=self._markdown(stage.source, key), journey=journey, stage=stage,
                    view=self._stage_view(journey, stage), stage_map=stage_map,
                    tps=[self._tp_view(tp) for tp in stage.touchpoints],
-                   journey_nav=self._journey_nav(journey, key),
+                   **self._journey_nav(journey, key),
                    prev=Link(prev.meta.title, U.stage(journey.id, prev.id)) if prev else None,
                    next=Link(nxt.meta.title, U.stage(journey.id, nxt.id)) if nxt else None,
                    edit_url=edit, source_url=view, search_kind="Stage")
@@ -564,7 +568,7 @@ class SiteRenderer:
                    view=self._tp_view(tp), step_count=len(journey.touchpoints), next_steps=self._next_steps(journey, tp),
                    evidence=[(item, self._evidence_href(item.url, self._rel(tp.source), key)) for item in tp.meta.evidence],
                    extra=sorted(tp.meta.extra.items()),
-                   journey_nav=self._journey_nav(journey, key),
+                   **self._journey_nav(journey, key),
                    prev=Link(prev.meta.title, U.touchpoint(journey.id, prev.id)) if prev else None,
                    next=Link(nxt.meta.title, U.touchpoint(journey.id, nxt.id)) if nxt else None,
                    edit_url=edit, source_url=view, search_kind="Touchpoint")
@@ -598,11 +602,54 @@ class SiteRenderer:
         return steps
 
     def _journey_nav(self, journey: Journey, current: str) -> dict[str, Any]:
-        return dict(journey=journey, key=U.journey(journey.id), current=current,
-                    stages=[dict(stage=stage, key=U.stage(journey.id, stage.id),
-                                 tps=[dict(tp=tp, key=U.touchpoint(journey.id, tp.id)) for tp in stage.touchpoints])
-                            for stage in journey.stages],
-                    compare=self.compare.get(journey.id))
+        """The page context of a journey's navigation: `journey_nav` for the templates and, when the
+        default partial draws it, `journey_nav_html`, its markup for the page `current`."""
+        stages, parts, slots = self._nav_drawn(journey)
+        nav = dict(journey=journey, key=U.journey(journey.id), current=current, stages=stages,
+                   compare=self.compare.get(journey.id),
+                   here=lambda key: _NAV_HERE if key == current else _NAV_NONE,
+                   open=lambda s: _NAV_OPEN if current == s["key"] or any(t["key"] == current for t in s["tps"])
+                   else _NAV_NONE)
+        if parts is None:
+            return dict(journey_nav=nav)
+        out = list(parts)
+        for index, (kind, value) in enumerate(slots):
+            if kind == "url":
+                out[2 * index + 1] = escape(self.urls.relative(current, *value))
+            elif kind == "here":
+                out[2 * index + 1] = _NAV_HERE if value == current else ""
+            else:
+                out[2 * index + 1] = _NAV_OPEN if current in value else ""
+        return dict(journey_nav=nav, journey_nav_html=Markup("".join(out)))
+
+    def _nav_drawn(self, journey: Journey) -> tuple[list[dict[str, Any]], list[str] | None, list[tuple[str, Any]]]:
+        """A journey's navigation drawn once for all its pages (50 links on each of 57 pages): the stage
+        list, and the markup split at NUL-delimited slots with what fills each per page (the links,
+        aria-current, the open stage). Markup None: a custom partial, rendered per page as before."""
+        drawn = self._navs.get(journey.id)
+        if drawn is not None:
+            return drawn
+        stages = [dict(stage=stage, key=U.stage(journey.id, stage.id),
+                       tps=[dict(tp=tp, key=U.touchpoint(journey.id, tp.id)) for tp in stage.touchpoints])
+                  for stage in journey.stages]
+        template = self.env.get_template("partials/journey_nav.html")
+        slots: list[tuple[str, Any]] = []
+
+        def slot(kind: str, value: Any) -> Markup:
+            slots.append((kind, value))
+            return Markup(f"\0{len(slots) - 1}\0")
+
+        parts: list[str] | None = None
+        if template.filename and Path(template.filename).is_relative_to(theme_dirs(self.site)[-1]):
+            nav = dict(journey=journey, key=U.journey(journey.id), current=None, stages=stages,
+                       compare=self.compare.get(journey.id), here=lambda key: slot("here", key),
+                       open=lambda s: slot("open", frozenset([s["key"]] + [t["key"] for t in s["tps"]])))
+            parts = template.render(journey_nav=nav, url=lambda target, fragment="": slot("url", (target, fragment))
+                                    ).split("\0")
+            if len(parts) != 2 * len(slots) + 1 or any(parts[2 * i + 1] != str(i) for i in range(len(slots))):
+                parts = None  # a NUL in the markup: render per page
+        drawn = self._navs[journey.id] = (stages, parts, slots)
+        return drawn
 
     def _stage_view(self, journey: Journey, stage: Stage) -> dict[str, Any]:
         values = [score for tp in stage.touchpoints for score in tp.scores().values()]
@@ -720,7 +767,7 @@ class SiteRenderer:
                    pair=pair, before=before, after=after, label_before=label_b, label_after=label_a,
                    overall=overall, table=table, per_persona=per_persona, resolved=_dedupe(resolved),
                    remaining=_dedupe(remaining), new=_dedupe(new), only_before=only_b, only_after=only_a,
-                   shared_steps=len(ids_a & ids_b), journey_nav=self._journey_nav(pair.journey, key))
+                   shared_steps=len(ids_a & ids_b), **self._journey_nav(pair.journey, key))
 
     # --- shared pages -------------------------------------------------------------------------------------
 

@@ -75,26 +75,17 @@ def output_file(key: str) -> str:
     return key + "index.html" if is_page(key) else key
 
 
-def _relpath(target: str, base: str) -> str:
-    """posixpath.relpath for two site-relative paths, without touching the file system (no getcwd).
-
-    Pages link mostly to their siblings' folders (a journey's navigation on each of its pages): outside
-    its own folder, a page's link is '../' + the link from its parent folder, which sibling pages share
-    (memoised in `_relpath_from`)."""
-    if "/" in base and target != base and not target.startswith(base + "/") and \
-            not any(part in ("", ".", "..") for part in base.split("/") + target.split("/")):
-        parent = base.rpartition("/")[0]
-        path = _relpath_from(target, parent)
-        return ".." if path == "." else "../" + path
-    return _relpath_plain(target, base)
-
-
 @lru_cache(maxsize=65536)
-def _relpath_from(target: str, base: str) -> str:
-    return _relpath(target, base)
+def _plain(path: str) -> bool:
+    """A site-relative path without empty, '.' or '..' segments (so '../' arithmetic holds)."""
+    return not _SPECIAL_SEGMENTS.intersection(path.split("/"))
+
+
+_SPECIAL_SEGMENTS = frozenset(("", ".", ".."))
 
 
 def _relpath_plain(target: str, base: str) -> str:
+    """posixpath.relpath for two site-relative paths, without touching the file system (no getcwd)."""
     t = [part for part in target.split("/") if part and part != "."]
     b = [part for part in base.split("/") if part and part != "."]
     if ".." in t or ".." in b or target.startswith("/") or base.startswith("/"):
@@ -111,6 +102,7 @@ class UrlScheme:
     def __init__(self, use_directory_urls: bool = True):
         self.use_directory_urls = use_directory_urls
         self._paths: dict[tuple[str, str], str] = {}
+        self._parents: dict[tuple[str, str], str] = {}
 
     def href(self, key: str) -> str:
         """The path a link names for `key` (relative to the site root, no leading slash)."""
@@ -125,20 +117,35 @@ class UrlScheme:
         cache_key = (from_key, to_key)
         path = self._paths.get(cache_key)
         if path is None:
-            base = posixpath.dirname(output_file(from_key))
-            target = self.href(to_key)
-            if target == "":
-                path = _relpath(".", base or ".")
-                path = "./" if path == "." else path + "/"
-            elif target.endswith("/"):
-                path = _relpath(target.rstrip("/"), base or ".")
-                path = "./" if path == "." else path + "/"
-            else:
-                path = _relpath(target, base or ".")
-            path = quote(path, safe="/._-~")
+            path = self._from_folder(posixpath.dirname(output_file(from_key)), to_key)
             if len(self._paths) < 200_000:
                 self._paths[cache_key] = path
         return path + ("#" + quote(fragment, safe="-_.~") if fragment else "")
+
+    def _from_folder(self, base: str, to_key: str) -> str:
+        """The quoted relative path from the folder `base` ('' for the root) to the page `to_key`.
+
+        Outside its own folder, a page links to '../' + the link from its parent folder, which its
+        siblings share (a journey's steps all link to each other): those are memoised in `_parents`."""
+        target = self.href(to_key)
+        inner = target.rstrip("/")
+        if base and inner and inner != base and not inner.startswith(base + "/") and _plain(base) and _plain(inner):
+            parent = base.rpartition("/")[0]
+            up = self._parents.get((parent, to_key))
+            if up is None:
+                up = self._from_folder(parent, to_key)
+                if len(self._parents) < 200_000:
+                    self._parents[(parent, to_key)] = up
+            return "../" if up == "./" else ".." if up == "." else "../" + up
+        if target == "":
+            path = _relpath_plain(".", base or ".")
+            path = "./" if path == "." else path + "/"
+        elif target.endswith("/"):
+            path = _relpath_plain(inner, base or ".")
+            path = "./" if path == "." else path + "/"
+        else:
+            path = _relpath_plain(target, base or ".")
+        return quote(path, safe="/._-~")
 
     def root(self, from_key: str) -> str:
         """The relative path from a page to the site root folder ('', '../', '../../'...)."""
