@@ -11,6 +11,9 @@ Pagefind 1.x writes everything deterministically except its filter chunks, whose
 hash-map order; `_canonical_filters` rewrites them sorted, under content-derived names, and updates
 the metadata that names them, so two builds of the same pages are byte-identical (tested).
 
+Big sites get a sharded index (see "shards" below): one Pagefind bundle per group of pages, merged in
+the browser, so an edit re-indexes one group and no Pagefind process holds the whole site in memory.
+
 Pagefind's browser code loads WebAssembly and ES modules, which browsers refuse from file://; the
 search page says so plainly there, and everything else works.
 """
@@ -19,13 +22,18 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import math
+import os
 import re
 import shutil
 import struct
 import subprocess
 import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Mapping, Sequence
 
 BUNDLE_DIR = "pagefind"
 # Pagefind writes ready-made UIs we do not use; the theme has its own, so leave them out.
@@ -44,7 +52,8 @@ def pagefind_command() -> list[str]:
 
 
 def index_search(staging_dir: Path) -> None:
-    """Write the search index for the site in `staging_dir` into `staging_dir/pagefind/`."""
+    """Write the search index for the site in `staging_dir` into `staging_dir/pagefind/` (one bundle,
+    from the whole pages: for sites whose templates mark no search body)."""
     staging_dir = Path(staging_dir)
     _pagefind(staging_dir, staging_dir / BUNDLE_DIR)
 
@@ -74,6 +83,144 @@ def _pagefind(site_dir: Path, bundle: Path) -> None:
         _canonical_filters(bundle)
     except (SearchIndexError, ValueError, KeyError, IndexError, OSError):
         pass  # a Pagefind format we do not know: keep its (working, possibly unordered) output
+    _write_shard_list(bundle, [])  # site.js always reads the list: a bundle on its own merges nothing
+
+
+# --- shards ---------------------------------------------------------------------------------------
+# Pagefind has no incremental mode, and its time and memory grow with the pages it indexes (840 MB for
+# 5,600 pages). So a big site's index is sharded: the pages of no journey (home, personas, ...) form one
+# shard and the journeys' pages K more, by a hash of the journey id, so an edit changes one shard and
+# membership moves only when K does. Each shard is its own Pagefind bundle: the first (the non-journey
+# shard, or the first journey shard when it is empty) in pagefind/, the bundle pages import; the others
+# in pagefind/shards/<name>/, listed in pagefind/shards.json, which site.js reads to `mergeIndex` them.
+# Small sites (K = 1) keep a single bundle of every page and an empty list.
+
+SHARD_PAGES = 450  # search documents per shard, roughly (internal: the tests lower it to get several shards)
+SHARD_DIR = "shards"
+SHARD_LIST = "shards.json"
+SITE_SHARD = "site"
+SEARCH_JOBS = 2  # Pagefind processes at once; one takes about 90 MB for a shard of 500 documents
+_SECONDARY_UNUSED = ("pagefind.js", "pagefind-worker.js", SHARD_LIST)  # and wasm.*: only the primary's are loaded
+
+
+@dataclass(frozen=True)
+class Shard:
+    name: str  # "site" or "j<number>"
+    folder: str  # its bundle, relative to the site: BUNDLE_DIR for the primary
+    docs: tuple[str, ...]  # its search documents (paths relative to the docs folder and the site)
+    key: str  # changes exactly when its bundle would: folder and documents with their hashes
+
+
+def shard_count(documents: int) -> int:
+    """K, the number of journey shards for a site of `documents` search documents."""
+    return max(1, math.ceil(documents / SHARD_PAGES))
+
+
+def journey_shard(journey_id: str, count: int) -> str:
+    number = int.from_bytes(hashlib.blake2b(journey_id.encode("utf-8"), digest_size=8).digest(), "big") % count
+    return f"j{number:03d}"
+
+
+def plan_shards(docs: Mapping[str, str], journeys: Mapping[str, Iterable[str]]) -> list[Shard]:
+    """The non-empty shards of the search documents `docs` (path -> hash), the primary first.
+    `journeys`: journey id -> its output paths; every other document goes to the "site" shard."""
+    count = shard_count(len(docs))
+    owner: dict[str, str] = {}
+    if count > 1:
+        for journey_id, files in journeys.items():
+            name = journey_shard(journey_id, count)
+            owner.update((rel, name) for rel in files)
+    groups: dict[str, list[str]] = {}
+    for rel in sorted(docs):
+        groups.setdefault(owner.get(rel, SITE_SHARD), []).append(rel)
+    shards = []
+    for index, name in enumerate(sorted(groups, key=lambda name: (name != SITE_SHARD, name))):
+        folder = BUNDLE_DIR if index == 0 else f"{BUNDLE_DIR}/{SHARD_DIR}/{name}"
+        rels = tuple(groups[name])
+        record = json.dumps([folder, [[rel, docs[rel]] for rel in rels]], separators=(",", ":"))
+        shards.append(Shard(name, folder, rels, hashlib.blake2b(record.encode("utf-8"), digest_size=16).hexdigest()))
+    return shards
+
+
+def bundle_of(rel: str) -> str | None:
+    """The shard folder a site file belongs to (None for files outside pagefind/ and for the list)."""
+    parts = rel.split("/")
+    if parts[0] != BUNDLE_DIR or len(parts) < 2 or rel == f"{BUNDLE_DIR}/{SHARD_LIST}":
+        return None
+    if parts[1] == SHARD_DIR and len(parts) > 3:
+        return "/".join(parts[:3])
+    return BUNDLE_DIR
+
+
+def index_shards(shards: Sequence[Shard], docs_dir: Path, site: Path, jobs: int = SEARCH_JOBS) -> None:
+    """Index each shard's documents (from `docs_dir`) into site/<shard.folder>, `jobs` Pagefind processes
+    at a time. Each run reads a folder of hard links to just its documents."""
+    if not shards:
+        return
+    work = Path(tempfile.mkdtemp(prefix=".journeymap-shards-", dir=Path(docs_dir).parent))
+
+    def one(shard: Shard) -> None:
+        source = work / shard.name
+        for rel in shard.docs:
+            _link(Path(docs_dir) / rel, source / rel)
+        out = Path(tempfile.mkdtemp(prefix=f".pagefind-{shard.name}-", dir=site))  # beside its target: renames
+        try:
+            index_documents(source, out / "bundle")
+            if shard.folder != BUNDLE_DIR:
+                _strip_secondary(out / "bundle")
+            _move_tree(out / "bundle", site / shard.folder)
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+
+    workers = max(1, min(jobs, len(shards), os.cpu_count() or 1))
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:  # threads that wait for Pagefind processes
+            biggest_first = sorted(shards, key=lambda shard: -len(shard.docs))  # no long run left alone at the end
+            for _ in pool.map(one, biggest_first):  # raises the first failure
+                pass
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def write_shard_list(site: Path, shards: Sequence[Shard]) -> None:
+    """site/pagefind/shards.json: the bundles site.js merges into the primary one."""
+    _write_shard_list(Path(site) / BUNDLE_DIR, [shard.folder for shard in shards[1:]])
+
+
+def _write_shard_list(bundle: Path, folders: list[str]) -> None:
+    # Paths relative to the primary bundle, so the site works under any sub-path.
+    shards = [folder[len(BUNDLE_DIR) + 1:] + "/" for folder in folders]
+    path = bundle / SHARD_LIST
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)  # never write through a hard link to the current site's file
+    path.write_text(json.dumps({"shards": shards}, separators=(",", ":")) + "\n", encoding="utf-8")
+
+
+def _link(source: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copyfile(source, dest)
+
+
+def _strip_secondary(bundle: Path) -> None:
+    """A merged bundle is read for its entry, metadata and chunks only (`mergeIndex` uses the primary's
+    code and WebAssembly)."""
+    for name in _SECONDARY_UNUSED:
+        (bundle / name).unlink(missing_ok=True)
+    for path in bundle.glob("wasm.*.pagefind"):
+        path.unlink()
+
+
+def _move_tree(source: Path, dest: Path) -> None:
+    if not source.is_dir():
+        return  # nothing was written (Pagefind stubbed out in tests)
+    for path in sorted(source.rglob("*")):
+        if path.is_file():
+            target = dest / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
 
 
 # --- search documents -------------------------------------------------------------------------------

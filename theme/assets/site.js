@@ -218,11 +218,29 @@
       var base = new URL(config.root || "./", document.baseURI).pathname;
       pagefind = import(url).then(function (module) {
         return Promise.resolve(module.options({ baseUrl: base, excerptLength: 24 })).then(function () {
+          return mergeShards(module, url, base);
+        }).then(function () {
           return module;
         });
       });
     }
     return pagefind;
+  }
+
+  // A big site's index is sharded (generator/search.py): pagefind/shards.json lists the other bundles,
+  // relative to the primary one, and each is merged into it; Pagefind then searches them all and merges
+  // the results (by score) and the filter counts (summed).
+  function mergeShards(module, url, base) {
+    return fetch(new URL("shards.json", url).href, { cache: "no-cache" }).then(function (response) {
+      if (!response.ok) {
+        throw new Error("no shard list");
+      }
+      return response.json();
+    }).then(function (list) {
+      return Promise.all((list.shards || []).map(function (folder) {
+        return module.mergeIndex(new URL(folder, url).pathname, { baseUrl: base, excerptLength: 24 });
+      }));
+    });
   }
 
   function textOf(html) {

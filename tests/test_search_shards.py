@@ -1,0 +1,221 @@
+"""The sharded search index (generator/search.py, "shards"): big sites get one Pagefind bundle per group
+of journeys plus one for the other pages, merged in the browser.
+
+The synthetic site here is small (8 journeys x 5 touchpoints, 94 search documents); `SHARD_PAGES`, an
+internal constant, is lowered so that it gets several shards, as a site of thousands of touchpoints
+does with the default. A made-up word is written into touchpoints of journeys in different shards and
+into a persona, so the browser test knows exactly which pages a search must find.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from conftest import static_server
+from helpers import REPO, tree_bytes
+from journeymap import search
+from journeymap.build import BuildState, build, index_later
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from synthetic import generate  # noqa: E402
+
+WORD = "quokkazeta"
+SMALL_SHARDS = 20  # search documents per shard for this site: K = ceil(94 / 20) = 5 journey shards
+MARKED = ("journey-0000", "journey-0003", "journey-0004", "journey-0006")  # touchpoints that carry WORD
+
+
+@contextmanager
+def shard_pages(count: int) -> Iterator[None]:
+    before = search.SHARD_PAGES
+    search.SHARD_PAGES = count
+    try:
+        yield
+    finally:
+        search.SHARD_PAGES = before
+
+
+def make_project(root: Path) -> Path:
+    generate(root, journeys=8, touchpoints=5)
+    for journey in MARKED:
+        path = sorted((root / "content" / "journeys" / journey / "touchpoints").iterdir())[1]
+        path.write_text(path.read_text(encoding="utf-8") + f"\nThe {WORD} moment.\n", encoding="utf-8")
+    persona = root / "content" / "personas" / "maya.md"
+    persona.write_text(persona.read_text(encoding="utf-8") + f"\nShe likes {WORD}.\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "project")
+
+
+@pytest.fixture()
+def pagefind_runs(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The folders Pagefind is run on (one per shard indexed)."""
+    runs: list[Path] = []
+    real = search.index_documents
+
+    def counted(docs_dir: Path, bundle: Path) -> None:
+        runs.append(Path(docs_dir))
+        real(docs_dir, bundle)
+
+    monkeypatch.setattr(search, "index_documents", counted)
+    return runs
+
+
+def shard_list(site: Path) -> list[str]:
+    import json
+
+    return json.loads((site / "pagefind" / "shards.json").read_text(encoding="utf-8"))["shards"]
+
+
+def journey_shard_of(journey_id: str, documents: int) -> str:
+    return search.journey_shard(journey_id, search.shard_count(documents))
+
+
+@pytest.mark.slow
+def test_a_big_site_gets_several_shards_and_an_edit_reindexes_one(project: Path, tmp_path: Path,
+                                                                  pagefind_runs: list[Path]) -> None:
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    with shard_pages(SMALL_SHARDS):
+        first = build(project, site, cache_dir=cache, jobs=1)
+        shards = first.stats.shards
+        assert len(shards) >= 4 and set(shards.values()) == {"indexed"} and "site" in shards
+        assert len(pagefind_runs) == len(shards)
+        listed = shard_list(site)
+        assert listed == [f"shards/{name}/" for name in sorted(shards) if name != "site"]
+        assert (site / "pagefind" / "pagefind.js").is_file()  # the primary bundle, where it always was
+        for folder in listed:  # merged bundles: entry, metadata and chunks; the primary's code and wasm
+            bundle = site / "pagefind" / folder
+            assert (bundle / "pagefind-entry.json").is_file() and list((bundle / "fragment").iterdir())
+            assert not (bundle / "pagefind.js").exists() and not list(bundle.glob("wasm.*"))
+
+        # one touchpoint of journey-0005 (no comparison partner, no persona reads it): one shard again
+        documents = sum(1 for _ in next(cache.glob("search-*")).rglob("*.html"))
+        touchpoint = sorted((project / "content/journeys/journey-0005/touchpoints").iterdir())[2]
+        touchpoint.write_text(touchpoint.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+        del pagefind_runs[:]
+        second = build(project, site, cache_dir=cache, jobs=1)
+        expected = journey_shard_of("journey-0005", documents)
+        assert second.stats.shards == {name: "indexed" if name == expected else "reused" for name in shards}
+        assert second.stats.search == "indexed" and len(pagefind_runs) == 1
+        assert not pagefind_runs[0].exists()  # the folder of links to the shard's documents is gone
+
+        build(project, tmp_path / "clean")  # no cache: every shard indexed
+        assert tree_bytes(site) == tree_bytes(tmp_path / "clean")
+
+        del pagefind_runs[:]
+        third = build(project, site, cache_dir=cache, jobs=1)  # nothing changed
+        assert third.stats.skipped and pagefind_runs == []
+
+
+@pytest.mark.slow
+def test_shards_are_deterministic_and_follow_the_shard_count(project: Path, tmp_path: Path) -> None:
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    with shard_pages(SMALL_SHARDS):
+        build(project, site, cache_dir=cache, jobs=1)
+        build(project, tmp_path / "again")
+        assert tree_bytes(site) == tree_bytes(tmp_path / "again")
+        assert len(shard_list(site)) >= 3
+    # K changes (here to 1: a small site's single bundle): everything is indexed again, and correctly
+    persona = project / "content" / "personas" / "ruth.md"
+    persona.write_text(persona.read_text(encoding="utf-8") + "\nA new line.\n", encoding="utf-8")
+    result = build(project, site, cache_dir=cache, jobs=1)
+    assert result.stats.shards == {"site": "indexed"} and shard_list(site) == []
+    assert not (site / "pagefind" / "shards").exists()
+    build(project, tmp_path / "single")
+    assert tree_bytes(site) == tree_bytes(tmp_path / "single")
+
+
+@pytest.mark.slow
+def test_serve_indexes_the_changed_shard_later(project: Path, tmp_path: Path, pagefind_runs: list[Path]) -> None:
+    """search="later" (journeymap serve): the current index is served at once, then index_later
+    re-indexes only the changed shard and records it, so the next build reuses every shard."""
+    site, state = tmp_path / "site", BuildState()
+    try:
+        with shard_pages(SMALL_SHARDS):
+            build(project, site, state=state, search="later")  # no index yet: written now
+            touchpoint = sorted((project / "content/journeys/journey-0002/touchpoints").iterdir())[0]
+            touchpoint.write_text(touchpoint.read_text(encoding="utf-8") + "\nChanged.\n", encoding="utf-8")
+            del pagefind_runs[:]
+            result = build(project, site, state=state, search="later")
+            assert result.stats.search == "deferred" and pagefind_runs == []
+            assert index_later(state, site, lambda: True)() is True
+            assert len(pagefind_runs) == 1
+            build(project, tmp_path / "clean")
+            assert tree_bytes(site) == tree_bytes(tmp_path / "clean")
+            del pagefind_runs[:]
+            touchpoint.write_text(touchpoint.read_text(encoding="utf-8") + "\nAgain.\n", encoding="utf-8")
+            again = build(project, site, state=state)  # search now: the other shards come from index_later's
+            assert list(again.stats.shards.values()).count("indexed") == 1 and len(pagefind_runs) == 1
+    finally:
+        state.close()
+
+
+# --- in the browser ---------------------------------------------------------------------------------
+
+
+def expected_types(docs_dir: Path) -> dict[str, int]:
+    """The `type` of every search document that contains WORD (what a search for it must find)."""
+    counts: dict[str, int] = {}
+    for path in docs_dir.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        if WORD in text.lower():
+            kind = re.search(r'data-pagefind-filter="type"[^>]*>([^<]+)<', text).group(1)  # type: ignore[union-attr]
+            counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+def status_count(page: object, query: str) -> int:
+    """The result count the search page shows for `query` (a URL query string)."""
+    p = page  # type: ignore[assignment]
+    p.goto(query)
+    status = p.locator("[data-search-status]")
+    p.wait_for_function("document.querySelector('[data-search-status]').textContent.includes('for “')", timeout=20000)
+    text = status.text_content()
+    return 0 if text.startswith("No results") else int(text.split()[0])
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_search_merges_the_shards_in_the_browser(page: object, tmp_path: Path) -> None:
+    project = make_project(tmp_path / "project")
+    www = tmp_path / "www"
+    with shard_pages(SMALL_SHARDS):
+        result = build(project, www / "sub", cache_dir=tmp_path / "cache")
+    docs_dir = next((tmp_path / "cache").glob("search-*"))
+    documents = sum(1 for _ in docs_dir.rglob("*.html"))
+    with shard_pages(SMALL_SHARDS):
+        shard_of = {journey: journey_shard_of(journey, documents) for journey in MARKED}
+    assert len(set(shard_of.values())) >= 2, shard_of  # the word is in several journey shards
+    assert len(result.stats.shards) >= 4
+    expected = expected_types(docs_dir)
+    assert expected == {"Touchpoint": len(MARKED), "Persona": 1}
+
+    with static_server(www) as base:
+        p = page  # type: ignore[assignment]
+        search_url = base + f"sub/search/?q={WORD}"
+        assert status_count(p, search_url) == sum(expected.values())
+        links = p.locator(".jm-results a.jm-result-title").evaluate_all("els => els.map(e => e.href)")
+        found = {re.search(r"/journeys/(journey-\d+)/", link).group(1) for link in links if "/journeys/" in link}
+        assert found == set(MARKED)
+        assert all(link.startswith(base + "sub/") for link in links)  # under the sub-path, from every shard
+        assert len({shard_of[journey] for journey in found}) >= 2
+        assert any("/personas/maya/" in link for link in links)  # from the non-journey (primary) shard
+
+        for kind in ("Touchpoint", "Persona", "Journey", "Stage"):  # the type filter, across the shards
+            assert status_count(p, search_url + f"&type={kind}") == expected.get(kind, 0), kind
+        merged = p.evaluate("""async (word) => {
+            const config = JSON.parse(document.getElementById('jm-site').textContent);
+            const module = await import(new URL(config.pagefind, document.baseURI).href);  // site.js's instance
+            const found = await module.search(word);
+            return {count: found.results.length, types: found.filters.type};
+        }""", WORD)
+        assert merged["count"] == sum(expected.values())
+        assert {kind: n for kind, n in merged["types"].items() if n} == expected
+    assert page.console_errors == []  # type: ignore[attr-defined]
