@@ -1,12 +1,13 @@
 """MapLayout -> SVG text. The only module that knows svgwrite.
 
-svgwrite is inactive upstream, so it stays behind this one module. It is used with `debug=False`
-(its validator rejects `role` and `aria-*`) and every element that gets an id gets an explicit one,
-derived from the caller's id prefix and content ids (svgwrite's automatic ids come from a
+svgwrite is inactive upstream, so it stays behind this one module. It makes the document and its
+<title>, <desc> and <style> (with `debug=False`: its validator rejects `role` and `aria-*`); the map's
+elements are written as text (see "cheap elements"). Every element that gets an id gets an explicit
+one, derived from the caller's id prefix and content ids (svgwrite's automatic ids come from a
 process-wide counter and would break byte-identical output).
 
-Safety: every string from content reaches the SVG as element text or an attribute value, both of
-which ElementTree escapes; class names, ids and style values come from the layout, which only
+Safety: every string from content reaches the SVG as element text or an attribute value, both
+escaped as ElementTree escapes them (`_escape_text`, `_escape_attr`); class names, ids and style values come from the layout, which only
 builds them from slugs, fixed words and validated colours; link targets come from the caller and
 are refused if they use a scheme other than http(s)/mailto.
 """
@@ -56,87 +57,34 @@ def _href(href: str) -> str:
 # --- cheap elements -------------------------------------------------------------------------------
 # A 200-step map has some 20,000 elements. svgwrite builds each as an object with a parameter block and
 # a validator, then converts the whole tree to ElementTree and serialises that: about 60% of the time
-# of drawing a map. The map's leaves and groups are therefore `_El`s, made by `_Elements` (the same
-# call signatures as the svgwrite factory methods used here) and written straight to text by
-# `_write`, which produces exactly what svgwrite + ElementTree would: attributes sorted by name, None
-# and empty values left out, ElementTree's escaping, `<x />` for empty elements. The document itself
-# (svgwrite.Drawing) and its <title>, <desc> and <style> stay svgwrite objects.
+# of drawing a map. The map's elements are therefore written straight to text by the drawer, exactly
+# as svgwrite + ElementTree would write them: attributes sorted by name (written in that order by hand),
+# None and empty values left out, ElementTree's escaping, `<x />` for empty elements. Numbers (from
+# `_num`) and class lists (from `_classes`) need no escaping. The document itself (svgwrite.Drawing)
+# and its <title>, <desc> and <style> stay svgwrite objects.
 
 
-_SVG_NAMES: dict[str, str] = {}
+def _attr(name: str, value: str | None) -> str:
+    """` name="value"`, escaped; '' for a value ElementTree leaves out (None or empty)."""
+    return f' {name}="{_escape_attr(value)}"' if value else ""
 
 
-def _svg_name(key: str) -> str:
-    """svgwrite's keyword -> attribute name rule (class_ -> class, font_size -> font-size), remembered."""
-    name = _SVG_NAMES[key] = key.rstrip("_").replace("_", "-")
-    return name
+def _class(value: str) -> str:
+    """The class attribute of a `_classes` value (plain tokens: nothing to escape)."""
+    return f' class="{value}"' if value else ""
 
 
-class _El:
-    """An SVG element: name, attributes (SVG names), children, optional text."""
-
-    __slots__ = ("elementname", "attribs", "elements", "text")
-
-    def __init__(self, name: str, text: str | None = None, **extra: object):
-        self.elementname = name
-        names = _SVG_NAMES
-        self.attribs: dict[str, object] = {names.get(key) or _svg_name(key): value for key, value in extra.items()}
-        self.elements: list[object] = []
-        self.text = text
-
-    def add(self, element: object) -> object:
-        self.elements.append(element)
-        return element
-
-    def __setitem__(self, key: str, value: object) -> None:
-        self.attribs[key] = value
-
-    def __getitem__(self, key: str) -> object:
-        return self.attribs[key]
-
-    def get_xml(self) -> etree.Element:
-        """The ElementTree form, as svgwrite's get_xml gives it (for callers that want a tree)."""
-        xml = etree.Element(self.elementname)
-        for key, value in sorted(self.attribs.items()):
-            if value is not None and str(value):
-                xml.set(key, str(value))
-        if self.text is not None:
-            xml.text = str(self.text)
-        for element in self.elements:
-            xml.append(element.get_xml())  # type: ignore[attr-defined]
-        return xml
+def _node(name: str, attrs: str, children: list[str]) -> str:
+    """An element with children (already written), or an empty one."""
+    return f"<{name}{attrs}>{''.join(children)}</{name}>" if children else f"<{name}{attrs} />"
 
 
-class _Elements:
-    """svgwrite's element factory methods used by the drawer, returning `_El`s."""
+_RTL_ANCHOR = {"end": "start", "start": "end", "middle": "middle"}
 
-    @staticmethod
-    def text(text: str, insert: tuple[str, str], **extra: object) -> _El:
-        return _El("text", str(text), x=insert[0], y=insert[1], **extra)
 
-    @staticmethod
-    def rect(insert: tuple[object, object], size: tuple[object, object], **extra: object) -> _El:
-        return _El("rect", x=insert[0], y=insert[1], width=size[0], height=size[1], **extra)
-
-    @staticmethod
-    def circle(center: tuple[object, object], r: object, **extra: object) -> _El:
-        return _El("circle", cx=center[0], cy=center[1], r=r, **extra)
-
-    @staticmethod
-    def path(d: str, **extra: object) -> _El:
-        return _El("path", d=d, **extra)
-
-    @staticmethod
-    def g(**extra: object) -> _El:
-        return _El("g", **extra)
-
-    @staticmethod
-    def a(href: str, target: str | None = "_blank", **extra: object) -> _El:
-        link = _El("a", **extra)
-        link.attribs["xlink:href"] = href
-        if target is not None:
-            link.attribs["target"] = target
-        return link
+def _title(text: str) -> str:
+    """A <title> tooltip, as svgwrite's Title writes it."""
+    return f"<title>{_escape_text(text)}</title>" if text else "<title />"
 
 
 def _escape_text(text: str) -> str:
@@ -181,8 +129,8 @@ def _write_node(name: str, attribs: dict, text: str | None, children: list, out:
 
 
 def _write(element: object, out: list[str]) -> None:
-    if isinstance(element, _El):
-        _write_node(element.elementname, element.attribs, element.text, element.elements, out)
+    if isinstance(element, str):  # an element the drawer wrote
+        out.append(element)
     else:  # an svgwrite object (<title>, <desc>, <style>): its ElementTree form, written the same way
         _write_etree(element.get_xml(), out)  # type: ignore[attr-defined]
 
@@ -213,7 +161,6 @@ class _Drawer:
         self.p = prefix
         self.dwg = svgwrite.Drawing(size=(_num(layout.width), _num(layout.height)), debug=False)
         self.dwg.elements.remove(self.dwg.defs)  # no empty <defs/>
-        self.el = _Elements()  # the map's elements (see _El); self.dwg holds the document
         # Texts belong to a box (or to a marker): draw them with it.
         self.texts_of: dict[Rect, list[TextLine]] = defaultdict(list)
         for line in layout.texts:
@@ -238,90 +185,81 @@ class _Drawer:
     def id(self, *parts: str) -> str:
         return self.p + "-".join(safe_key(part) if index else part for index, part in enumerate(parts))
 
-    # -- primitives --------------------------------------------------------------------------------
+    # -- primitives (each returns the element's text) ------------------------------------------------
 
-    def text(self, line: TextLine) -> svgwrite.base.BaseElement:
-        attrs: dict[str, str] = {"class_": _classes(line.role), "font_size": _num(line.size)}
-        if line.bold:
-            attrs["font_weight"] = "700"
-        x = line.x
-        if line.rtl:
-            attrs["direction"] = "rtl"
-            # In right-to-left text "start" is the right end: keep the line's visual anchor.
-            attrs["text_anchor"] = {"end": "start", "start": "end", "middle": "middle"}[line.anchor]
-            if attrs["text_anchor"] == "start":
-                del attrs["text_anchor"]
-        elif line.anchor != "start":
-            attrs["text_anchor"] = line.anchor
-        return self.el.text(line.text, insert=(_num(x), _num(line.y)), **attrs)
+    def text(self, line: TextLine) -> str:
+        # In right-to-left text "start" is the right end: keep the line's visual anchor.
+        anchor = _RTL_ANCHOR[line.anchor] if line.rtl else line.anchor
+        direction = ' direction="rtl"' if line.rtl else ""
+        weight = ' font-weight="700"' if line.bold else ""
+        anchor_attr = _attr("text-anchor", anchor) if anchor != "start" else ""
+        body = f">{_escape_text(line.text)}</text>" if line.text else " />"
+        return (f'<text{_class(_classes(line.role))}{direction} font-size="{_num(line.size)}"{weight}{anchor_attr}'
+                f' x="{_num(line.x)}" y="{_num(line.y)}"{body}')
 
-    def rect(self, rect: Rect, radius: float = 0.0, **extra: str) -> svgwrite.base.BaseElement:
-        attrs = {"class_": _classes(rect.role)}
-        if radius:
-            attrs["rx"] = _num(radius)
-        attrs.update(extra)
-        return self.el.rect(insert=(_num(rect.x), _num(rect.y)), size=(_num(rect.w), _num(rect.h)), **attrs)
+    def rect(self, rect: Rect, radius: float = 0.0, *, id: str | None = None, style: str | None = None) -> str:
+        rx = f' rx="{_num(radius)}"' if radius else ""
+        return (f'<rect{_class(_classes(rect.role))} height="{_num(rect.h)}"{_attr("id", id)}{rx}{_attr("style", style)}'
+                f' width="{_num(rect.w)}" x="{_num(rect.x)}" y="{_num(rect.y)}" />')
 
-    def box(self, box: Box) -> svgwrite.base.BaseElement:
-        group = self.el.g(class_=_classes("box " + box.role))
+    def box(self, box: Box) -> str:
         style = _style(box.style)
-        if style:
-            group["style"] = style
-        if box.tooltip:
-            group.add(Title(box.tooltip))
+        children = [_title(box.tooltip)] if box.tooltip else []
         if "text-box" not in box.role.split():
-            rect = self.rect(box.rect, box.radius)
-            if style:
-                rect["style"] = style
-            group.add(rect)
+            children.append(self.rect(box.rect, box.radius, style=style))
         for marker in self.markers_in.get(box.rect, ()):
-            group.add(self.marker(marker))
+            children.append(self.marker(marker))
         for icon in self.icons_in.get(box.rect, ()):
-            group.add(self.icon(icon))
+            children.append(self.icon(icon))
         for line in self.texts_of.get(box.rect, ()):
-            group.add(self.text(line))
-        return group
+            children.append(self.text(line))
+        return _node("g", _class(_classes("box " + box.role)) + _attr("style", style), children)
 
-    def marker(self, marker: Marker) -> svgwrite.base.BaseElement:
-        circle = self.el.circle(center=(_num(marker.cx), _num(marker.cy)), r=_num(marker.r),
-                                 class_=_classes("marker " + marker.role))
+    def marker(self, marker: Marker) -> str:
+        circle = (f'<circle{_class(_classes("marker " + marker.role))} cx="{_num(marker.cx)}" cy="{_num(marker.cy)}"'
+                  f' r="{_num(marker.r)}" />')
         icon = MARKER_ICONS.get(marker.icon or "")
         texts = self.texts_of.get(marker.bounds, ())
         if not (marker.tooltip or icon or texts):
             return circle
-        group = self.el.g(class_=_classes("marker-group " + marker.kind))
-        if marker.tooltip:
-            group.add(Title(marker.tooltip))
-        group.add(circle)
+        children = [_title(marker.tooltip)] if marker.tooltip else []
+        children.append(circle)
         if icon:
             scale = 2 * marker.r * 0.75 / 24
             ox, oy = marker.cx - 12 * scale, marker.cy - 12 * scale
-            group.add(self.el.path(d=icon, class_=f"marker-icon marker-icon-{marker.icon}",
-                                    transform=f"translate({_num(ox)} {_num(oy)}) scale({scale:.4f})"))
+            children.append(f'<path{_attr("class", f"marker-icon marker-icon-{marker.icon}")}{_attr("d", icon)}'
+                            f' transform="translate({_num(ox)} {_num(oy)}) scale({scale:.4f})" />')
         for line in texts:
-            group.add(self.text(line))
-        return group
+            children.append(self.text(line))
+        return _node("g", _class(_classes("marker-group " + marker.kind)), children)
 
-    def icon(self, icon: Icon) -> svgwrite.base.BaseElement:
+    def icon(self, icon: Icon) -> str:
         scale = icon.size / 24
-        return self.el.path(d=icon_path(icon.name), class_=_classes("icon " + icon.role + " icon-" + icon.name),
-                             transform=f"translate({_num(icon.x)} {_num(icon.y)}) scale({scale:.4f})")
+        return (f'<path{_class(_classes("icon " + icon.role + " icon-" + icon.name))}{_attr("d", icon_path(icon.name))}'
+                f' transform="translate({_num(icon.x)} {_num(icon.y)}) scale({scale:.4f})" />')
 
-    def add_group_items(self, parent, group: str, boxes: dict[str, list[Box]], markers: dict[str, list[Marker]],
-                        icons: dict[str, list[Icon]]) -> None:
+    def path(self, d: str, role: str, id: str | None = None) -> str:
+        return f'<path{_class(_classes(role))}{_attr("d", d)}{_attr("id", id)} />'
+
+    def add_group_items(self, parent: list[str], group: str, boxes: dict[str, list[Box]],
+                        markers: dict[str, list[Marker]], icons: dict[str, list[Icon]]) -> None:
         for box in boxes.get(group, ()):
-            parent.add(self.box(box))
+            parent.append(self.box(box))
         for marker in markers.get(group, ()):
             if marker.box is None:
-                parent.add(self.marker(marker))
+                parent.append(self.marker(marker))
         for icon in icons.get(group, ()):
             if icon.box is None:
-                parent.add(self.icon(icon))
+                parent.append(self.icon(icon))
+
+    def background(self) -> str:
+        return (f'<rect class="map-bg" height="{_num(self.layout.height)}" width="{_num(self.layout.width)}"'
+                f' x="0" y="0" />')
 
     # -- the map -----------------------------------------------------------------------------------
 
     def draw_map(self, *, css: str | None, root_style: str | None) -> str:
-        layout, dwg, el, p = self.layout, self.dwg, self.el, self.p
+        layout, dwg, p = self.layout, self.dwg, self.p
         root = dwg.attribs
         root["id"] = p + "map"
         root["class"] = f"jm-map jm-map-{layout.mode}"
@@ -355,60 +293,49 @@ class _Drawer:
         for path in layout.paths:
             paths[path.group].append(path)
 
-        dwg.add(el.rect(insert=(0, 0), size=(_num(layout.width), _num(layout.height)), class_="map-bg"))
-        header = el.g(class_="jm-header-group")
+        dwg.add(self.background())
+        header: list[str] = []
         self.add_group_items(header, "header", boxes, markers, icons)
-        dwg.add(header)
+        dwg.add(_node("g", ' class="jm-header-group"', header))
 
-        grid = el.g(class_="jm-grid")
-        for stage in layout.stages:
-            grid.add(self.rect(stage.span, 6))
+        grid = [self.rect(stage.span, 6) for stage in layout.stages]
         for lane in layout.lanes:
-            lane_rect = self.rect(lane.rect, id=self.id("lane", lane.id))
             style = _style(f"--jm-lane: {lane.colour}" if lane.colour else None)
-            if style:
-                lane_rect["style"] = style
-            grid.add(lane_rect)
+            grid.append(self.rect(lane.rect, id=self.id("lane", lane.id), style=style))
         for path in paths.get("grid", ()):
-            grid.add(el.path(d=path.d, class_=_classes(path.role)))
-        dwg.add(grid)
+            grid.append(self.path(path.d, path.role))
+        dwg.add(_node("g", ' class="jm-grid"', grid))
 
-        gutter = el.g(class_="jm-gutter")
+        gutter: list[str] = []
         self.add_group_items(gutter, "gutter", boxes, markers, icons)
-        dwg.add(gutter)
+        dwg.add(_node("g", ' class="jm-gutter"', gutter))
 
-        stages = el.g(class_="jm-stages")
+        stages = []
         for stage in layout.stages:
-            band = el.g(id=self.id("stage", stage.stage_id), class_="jm-stage")
+            band: list[str] = []
             self.add_group_items(band, f"stage:{stage.stage_id}", boxes, markers, icons)
-            stages.add(band)
-        dwg.add(stages)
+            stages.append(_node("g", ' class="jm-stage"' + _attr("id", self.id("stage", stage.stage_id)), band))
+        dwg.add(_node("g", ' class="jm-stages"', stages))
 
-        curves = el.g(class_="jm-curves", **{"aria-hidden": "true"})
-        for series in layout.series:
-            for index, path in enumerate(series.paths):
-                curves.add(el.path(d=path.d, class_=_classes(path.role),
-                                    id=self.id("curve", series.key, str(index + 1))))
-        dwg.add(curves)
+        curves = [self.path(path.d, path.role, self.id("curve", series.key, str(index + 1)))
+                  for series in layout.series for index, path in enumerate(series.paths)]
+        dwg.add(_node("g", ' aria-hidden="true" class="jm-curves"', curves))
 
-        columns = el.g(class_="jm-columns")
+        columns = []
         for column in layout.columns:
-            link = el.a(href=_href(column.href), id=self.id("step", column.touchpoint_id), class_="jm-col",
-                         **{"aria-label": column.label})
-            link.attribs.pop("target", None)  # svgwrite defaults to target="_blank"
-            link.attribs["href"] = link.attribs.pop("xlink:href")
-            if layout.mode == "overview":
-                link.add(Title(column.label))
-            link.add(self.rect(column.hit, 4))
+            link = [_title(column.label)] if layout.mode == "overview" else []
+            link.append(self.rect(column.hit, 4))
             self.add_group_items(link, f"col:{column.touchpoint_id}", boxes, markers, icons)
-            columns.add(link)
-        dwg.add(columns)
+            attrs = (_attr("aria-label", column.label) + ' class="jm-col"' + _attr("href", _href(column.href))
+                     + _attr("id", self.id("step", column.touchpoint_id)))
+            columns.append(_node("a", attrs, link))
+        dwg.add(_node("g", ' class="jm-columns"', columns))
         return self.serialise()
 
     # -- the chart ---------------------------------------------------------------------------------
 
     def draw_chart(self) -> str:
-        layout, dwg, el, p = self.layout, self.dwg, self.el, self.p
+        layout, dwg, p = self.layout, self.dwg, self.p
         root = dwg.attribs
         root["id"] = p + "chart"
         root["class"] = "jm-map jm-chart"
@@ -429,30 +356,22 @@ class _Drawer:
         markers: dict[str, list[Marker]] = defaultdict(list)
         for marker in layout.markers:
             markers[marker.group].append(marker)
-        dwg.add(el.rect(insert=(0, 0), size=(_num(layout.width), _num(layout.height)), class_="map-bg"))
+        dwg.add(self.background())
         for group_name in ("bands", "gutter", "labels"):
-            group = el.g(class_=f"jm-chart-{group_name}")
+            group: list[str] = []
             self.add_group_items(group, group_name, boxes, markers, {})
-            dwg.add(group)
-        grid = el.g(class_="jm-grid")
-        for path in layout.paths:
-            if path.group == "grid":
-                grid.add(el.path(d=path.d, class_=_classes(path.role)))
-        dwg.add(grid)
-        legend = el.g(class_="jm-legend")
-        for path in layout.paths:
-            if path.group == "legend":
-                legend.add(el.path(d=path.d, class_=_classes(path.role)))
+            dwg.add(_node("g", _attr("class", f"jm-chart-{group_name}"), group))
+        grid = [self.path(path.d, path.role) for path in layout.paths if path.group == "grid"]
+        dwg.add(_node("g", ' class="jm-grid"', grid))
+        legend = [self.path(path.d, path.role) for path in layout.paths if path.group == "legend"]
         self.add_group_items(legend, "legend", boxes, markers, {})
-        dwg.add(legend)
-        curves = el.g(class_="jm-curves")
-        for s_index, series in enumerate(layout.series):
-            for index, path in enumerate(series.paths):
-                curves.add(el.path(d=path.d, class_=_classes(path.role), id=f"{p}curve-{s_index + 1}-{index + 1}"))
-        dwg.add(curves)
-        plot = el.g(class_="jm-plot")
+        dwg.add(_node("g", ' class="jm-legend"', legend))
+        curves = [self.path(path.d, path.role, f"{p}curve-{s_index + 1}-{index + 1}")
+                  for s_index, series in enumerate(layout.series) for index, path in enumerate(series.paths)]
+        dwg.add(_node("g", ' class="jm-curves"', curves))
+        plot: list[str] = []
         self.add_group_items(plot, "plot", boxes, markers, {})
-        dwg.add(plot)
+        dwg.add(_node("g", ' class="jm-plot"', plot))
         return self.serialise()
 
 
