@@ -855,8 +855,13 @@ class _Builder:
 
 
 def layout_journey(site: Site, journey: Journey, *, link: Callable[[Touchpoint], str] | None = None,
-                   stage_id: str | None = None, overview: bool = False) -> MapLayout:
-    """Lay out a journey's map: the full map, one stage's detail (`stage_id`) or the compact overview."""
+                   stage_id: str | None = None, overview: bool = False, memo: dict[tuple[Any, ...], Any] | None = None
+                   ) -> MapLayout:
+    """Lay out a journey's map: the full map, one stage's detail (`stage_id`) or the compact overview.
+
+    `memo`: a dict shared by the layouts of one journey of one site. A step's column width, its
+    wrapped title and its cells' cards depend only on the step, so the full map and the stage maps
+    then compute them once (the stage maps are most of the full map again)."""
     if stage_id is not None and overview:
         raise ValueError("choose either stage_id or overview, not both")
     all_steps = journey.touchpoints
@@ -873,13 +878,15 @@ def layout_journey(site: Site, journey: Journey, *, link: Callable[[Touchpoint],
     layout = MapLayout(journey.id, mode, 0, 0, "", "", font)
     layout.palette = {key: value.lower() for key, value in site.config.theme.palette.items()
                       if HEX_COLOUR.match(value)}
-    return _MapLayouter(site, journey, stages, all_steps, link, layout, ts).run()
+    return _MapLayouter(site, journey, stages, all_steps, link, layout, ts, {} if memo is None else memo).run()
 
 
 class _MapLayouter:
     def __init__(self, site: Site, journey: Journey, stages: list[Stage], all_steps: list[Touchpoint],
-                 link: Callable[[Touchpoint], str] | None, layout: MapLayout, ts: Typesetter):
+                 link: Callable[[Touchpoint], str] | None, layout: MapLayout, ts: Typesetter,
+                 memo: dict[tuple[Any, ...], Any]):
         self.site = site
+        self.memo = memo
         self.journey = journey
         self.stages = stages
         self.steps = [tp for stage in stages for tp in stage.touchpoints]
@@ -975,21 +982,26 @@ class _MapLayouter:
             need = max(widest + 2 * OVERVIEW_PAD + 4, badge + 2 * OVERVIEW_PAD + 8, OVERVIEW_MIN_COLUMN)
             width = float(math.ceil(need / 4) * 4)
             return [width] * len(self.steps)
-        widths = []
-        for tp in self.steps:
-            texts: list[tuple[str, int, bool, float, int]] = [(clean_text(tp.meta.title), STEP_SIZE, True, 0, 2)]
-            for lane, kind in zip(self.lane_specs, self.kinds):
-                for text, size, bold, indent in self.content.texts(tp, lane, kind):
-                    texts.append((text, size, bold, indent, 4 if kind in ("text", "thought", "custom") else 2))
-            chosen = COLUMN_WIDTHS[-1]
-            for candidate in COLUMN_WIDTHS:
-                inner = candidate - 2 * CELL_PAD - 2 * CARD_PAD
-                if all(self.ts.natural(text, size, bold) <= (inner - indent) * lines * 0.9
-                       for text, size, bold, indent, lines in texts if text):
-                    chosen = candidate
-                    break
-            widths.append(float(chosen))
-        return widths
+        return [self._column_width(tp) for tp in self.steps]
+
+    def _column_width(self, tp: Touchpoint) -> float:
+        key = ("width", tp.id)
+        if key not in self.memo:
+            self.memo[key] = self._choose_width(tp)
+        return self.memo[key]
+
+    def _choose_width(self, tp: Touchpoint) -> float:
+        """The narrowest of COLUMN_WIDTHS that fits the step's texts."""
+        texts: list[tuple[str, int, bool, float, int]] = [(clean_text(tp.meta.title), STEP_SIZE, True, 0, 2)]
+        for lane, kind in zip(self.lane_specs, self.kinds):
+            for text, size, bold, indent in self.content.texts(tp, lane, kind):
+                texts.append((text, size, bold, indent, 4 if kind in ("text", "thought", "custom") else 2))
+        for candidate in COLUMN_WIDTHS:
+            inner = candidate - 2 * CELL_PAD - 2 * CARD_PAD
+            if all(self.ts.natural(text, size, bold) <= (inner - indent) * lines * 0.9
+                   for text, size, bold, indent, lines in texts if text):
+                return float(candidate)
+        return float(COLUMN_WIDTHS[-1])
 
     def _gutter_width(self) -> float:
         titles = [clean_text(lane_title(lane)) for lane in self.lane_specs]
@@ -1104,8 +1116,11 @@ class _MapLayouter:
         return tallest + 2 * CARD_PAD + 4
 
     def _step_title(self, tp: Touchpoint, width: float) -> tuple[list, bool]:
-        return self.ts.wrap(clean_text(tp.meta.title), width - 2 * CELL_PAD - 2 * CARD_PAD, STEP_SIZE, True,
-                            STEP_TITLE_LINES)
+        key = ("step", tp.id, width)
+        if key not in self.memo:
+            self.memo[key] = self.ts.wrap(clean_text(tp.meta.title), width - 2 * CELL_PAD - 2 * CARD_PAD, STEP_SIZE,
+                                          True, STEP_TITLE_LINES)
+        return self.memo[key]
 
     def _step_header_height(self) -> float:
         if self.overview:
@@ -1207,7 +1222,10 @@ class _MapLayouter:
             for l_index, (lane, kind) in enumerate(zip(self.lane_specs, self.kinds)):
                 if kind == "emotion":
                     continue
-                cell_cards = self.content.cards(tp, lane, kind, w - 2 * CELL_PAD)
+                key = ("cards", tp.id, l_index, lane.id, w)
+                cell_cards = self.memo.get(key)
+                if cell_cards is None:
+                    cell_cards = self.memo[key] = self.content.cards(tp, lane, kind, w - 2 * CELL_PAD)
                 if cell_cards:
                     cards[(c_index, l_index)] = cell_cards
         return cards

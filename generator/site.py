@@ -16,8 +16,9 @@ beyond the journey's own files; a new cross-journey read in a journey page must 
 incremental builds go stale (tests/test_incremental.py compares them with clean builds).
 
 Templates live in theme/templates (and `theme.custom_dir`, looked up first, see theme.py); they get
-model objects plus the small view structures built here. Autoescape is on; only markdown-it output
-and the SVG the map renderer draws (which escapes its text) are marked safe.
+model objects plus the small view structures built here. Autoescape is on; only markdown-it output,
+the SVG the map renderer draws (which escapes its text) and a journey's navigation (rendered by its
+autoescaped template once per journey, its URL-quoted links filled in per page) are marked safe.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from urllib.parse import urlsplit
 
 from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound,
                     TemplateSyntaxError)
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from . import __version__
 from . import urls as U
@@ -165,6 +166,7 @@ class SiteRenderer:
         self.content_pages = _LinkTable(self._content_pages())
         self._drawn_maps: dict[tuple[Any, ...], tuple[list[str], list[Touchpoint], float, float]] = {}
         self._layouts: dict[tuple[Any, ...], tuple[Any, list[Touchpoint]]] = {}  # per journey unit, like _drawn_maps
+        self._layout_memos: dict[str, dict[tuple[Any, ...], Any]] = {}  # likewise (layout_journey's `memo`)
         self._navs: dict[str, tuple[list[dict[str, Any]], list[str] | None, list[tuple[str, Any]]]] = {}  # likewise
         self.charts: dict[str, str] = {}  # emotion charts drawn by an earlier build with the same config and theme
         self.charts_used: dict[str, str] = {}
@@ -197,6 +199,7 @@ class SiteRenderer:
         self.pages = {}
         self._drawn_maps = {}
         self._layouts = {}
+        self._layout_memos = {}
         self._navs = {}
         self.content_pages.looked_up = set()
         self._journey_pages(journey)
@@ -478,7 +481,8 @@ class SiteRenderer:
                 slots.append(tp)
                 return f"\0{len(slots) - 1}\0"
 
-            layout = _maps.layout_journey(self.site, journey, link=slot, stage_id=stage_id, overview=overview)
+            memo = self._layout_memos.setdefault(journey.id, {})  # the stage maps reuse the full map's cells
+            layout = _maps.layout_journey(self.site, journey, link=slot, stage_id=stage_id, overview=overview, memo=memo)
             self._layouts[key] = (layout, slots)
         return self._layouts[key]
 
@@ -613,9 +617,10 @@ class SiteRenderer:
         if parts is None:
             return dict(journey_nav=nav)
         out = list(parts)
+        relative = self.urls.relative
         for index, (kind, value) in enumerate(slots):
-            if kind == "url":
-                out[2 * index + 1] = escape(self.urls.relative(current, *value))
+            if kind == "url":  # URL-quoted: nothing HTML would escape
+                out[2 * index + 1] = relative(current, *value)
             elif kind == "here":
                 out[2 * index + 1] = _NAV_HERE if value == current else ""
             else:

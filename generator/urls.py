@@ -101,8 +101,10 @@ class UrlScheme:
 
     def __init__(self, use_directory_urls: bool = True):
         self.use_directory_urls = use_directory_urls
-        self._paths: dict[tuple[str, str], str] = {}
-        self._parents: dict[tuple[str, str], str] = {}
+        # Memos (a big site has some 400,000 links, nearly all between distinct pairs of pages):
+        self._bases: dict[str, str] = {}  # page key -> the folder its file is in
+        self._targets: dict[str, tuple[str, str, bool]] = {}  # key -> (href, href without "/", plain)
+        self._parents: dict[tuple[str, str], str] = {}  # (folder, key) -> link from that folder
 
     def href(self, key: str) -> str:
         """The path a link names for `key` (relative to the site root, no leading slash)."""
@@ -113,13 +115,11 @@ class UrlScheme:
     def relative(self, from_key: str, to_key: str, fragment: str = "") -> str:
         """The relative URL of `to_key` as linked from the page `from_key` (fragment without '#')."""
         # Called for every link of every page (a journey's navigation alone links each of its steps
-        # from each of its pages): memoised per scheme, and computed without os.getcwd().
-        cache_key = (from_key, to_key)
-        path = self._paths.get(cache_key)
-        if path is None:
-            path = self._from_folder(posixpath.dirname(output_file(from_key)), to_key)
-            if len(self._paths) < 200_000:
-                self._paths[cache_key] = path
+        # from each of its pages): computed without os.getcwd(), from memoised parts.
+        base = self._bases.get(from_key)
+        if base is None:
+            base = self._bases[from_key] = posixpath.dirname(output_file(from_key))
+        path = self._from_folder(base, to_key)
         return path + ("#" + quote(fragment, safe="-_.~") if fragment else "")
 
     def _from_folder(self, base: str, to_key: str) -> str:
@@ -127,9 +127,13 @@ class UrlScheme:
 
         Outside its own folder, a page links to '../' + the link from its parent folder, which its
         siblings share (a journey's steps all link to each other): those are memoised in `_parents`."""
-        target = self.href(to_key)
-        inner = target.rstrip("/")
-        if base and inner and inner != base and not inner.startswith(base + "/") and _plain(base) and _plain(inner):
+        target_info = self._targets.get(to_key)
+        if target_info is None:
+            target = self.href(to_key)
+            inner = target.rstrip("/")
+            target_info = self._targets[to_key] = (target, inner, bool(inner) and _plain(inner))
+        target, inner, plain = target_info
+        if plain and base and inner != base and not inner.startswith(base + "/") and _plain(base):
             parent = base.rpartition("/")[0]
             up = self._parents.get((parent, to_key))
             if up is None:
