@@ -126,6 +126,14 @@ def iter_links(body: str) -> Iterator[BodyLink]:
 
 
 def _iter_links(body: str) -> Iterator[BodyLink]:
+    # A link or image needs '](' (inline), ']:' (a reference definition) or '<' (an autolink) in the text:
+    # most bodies have none and need no parse. (Inline content is the text with line prefixes removed,
+    # which cannot join ']' to '(' or ':'.)
+    if "](" in body or "]:" in body or "<" in body:
+        yield from _scan_links(body)
+
+
+def _scan_links(body: str) -> Iterator[BodyLink]:
     lines = body.split("\n")
     for block in _scanner().parse(body):
         if block.type != "inline" or not block.children:

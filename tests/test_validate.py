@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from helpers import BASE_CONFIG, JOURNEY, REPO, STAGE, TOUCHPOINT, codes, diagnose, make_site, run_cli
 from journeymap.diagnostics import Diagnostic, Severity
@@ -462,3 +465,34 @@ def test_small_site_builds(tmp_path: Path) -> None:
     assert (root / "site" / "index.html").is_file()
     again = run_cli(["build", "--project", str(root)])  # a second build replaces the first (marker file)
     assert again.exit_code == 0, again.output
+
+
+# --- link classification ----------------------------------------------------------------------------
+
+URL_CHARS = st.sampled_from(list("aZ09._~:/?#@!$&'()*+,;=-%[]\\ \t\n\x00\x7fé") + ["%2F", "%0a", "javascript:", "//"])
+
+
+@given(st.sampled_from(["http://", "https://", "HTTP://", "http:", "https:/", "", "//", "mailto:"]),
+       st.lists(URL_CHARS, max_size=12).map("".join))
+def test_classify_shortcut_agrees_with_the_full_reading(prefix: str, rest: str) -> None:
+    from journeymap.links import _read_scheme, classify
+
+    def outcome(function: Any) -> object:
+        try:
+            return function(href)
+        except ValueError as exc:  # urlsplit refuses some bracketed hosts
+            return str(exc)
+
+    href = prefix + rest
+    assert outcome(classify) == outcome(_read_scheme)
+
+
+MARKDOWN_PIECES = st.sampled_from(["[a]", "[b", "]", "(", ")", "(x)", ":", " ", "\n", "\t", "> ", "- ", "1. ", "|", "\\",
+                                   "!", "*", "`", "<", ">", "x", "&#93;", "&lt;", "---", "| a |", "http://e.x", "    "])
+
+
+@given(st.lists(MARKDOWN_PIECES, max_size=30).map("".join))
+def test_bodies_skipped_by_the_link_scan_have_no_links(body: str) -> None:
+    from journeymap.markdown import _iter_links, _scan_links
+
+    assert list(_iter_links(body)) == list(_scan_links(body))
