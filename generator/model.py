@@ -12,7 +12,7 @@ from typing import Any, Iterable, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from .content import Mark, SourceDocument, load_document, walk_content
+from .content import Mark, SourceDocument, gc_paused, load_document, walk_content
 from .diagnostics import Diagnostic, did_you_mean, error
 from .schema import (BUILTIN_LANES, JourneyMeta, LaneSpec, PersonaMeta, SiteConfig, StageMeta,
                      TouchpointMeta)
@@ -237,7 +237,11 @@ def load_site(root: Path, loader: Any = None) -> tuple[Site | None, list[Diagnos
     """Load site_config.yml and every content file under `root`; None when nothing can be loaded.
 
     `loader` is passed to walk_content (a cache of parsed documents, see cache.py)."""
-    root = root.resolve()
+    with gc_paused():
+        return _load_site(root.resolve(), loader)
+
+
+def _load_site(root: Path, loader: Any) -> tuple[Site | None, list[Diagnostic]]:
     config, config_doc, diagnostics = load_config(root)
     if config_doc is None:
         return None, diagnostics
@@ -347,23 +351,26 @@ def _ordered(items: list[tuple[SourceDocument, M]], listed: list[str] | None, ow
     by_prefix = sorted(items, key=lambda item: (item[0].order is None, item[0].order or 0, item[0].id))
     if listed is None:
         return by_prefix
-    by_id = {doc.id: (doc, meta) for doc, meta in items}
+    by_id = {doc.id: (doc, meta) for doc, meta in items}  # ids are unique here (_unique)
     ordered: list[tuple[SourceDocument, M]] = []
+    placed: set[str] = set()  # by id: comparing documents by value would read their marks (and be quadratic)
     for index, item_id in enumerate(listed):
-        where = owner.mark(key + (index,))
         if item_id not in by_id and item_id not in broken:  # a file that failed is reported already
+            where = owner.mark(key + (index,))
             diagnostics.append(error(owner.path, where.line, where.column, "JM117",
                                      f"'{key[0]}' lists unknown {what} '{item_id}'{did_you_mean(item_id, by_id)}",
                                      f"list only ids of existing {what} files, or remove the '{key[0]}:' list to order by file name"))
-        elif item_id in by_id and by_id[item_id] not in ordered:
+        elif item_id in by_id and item_id not in placed:
             ordered.append(by_id[item_id])
+            placed.add(item_id)
     for doc, meta in by_prefix:
-        if (doc, meta) not in ordered:
+        if doc.id not in placed:
             where = owner.mark(key)
             diagnostics.append(error(owner.path, where.line, where.column, "JM117",
                                      f"{what} '{doc.id}' is missing from the '{key[0]}' list",
                                      f"add '{doc.id}' to '{key[0]}:' or remove the list to order by file name"))
             ordered.append((doc, meta))
+            placed.add(doc.id)
     return ordered
 
 

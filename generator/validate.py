@@ -142,15 +142,14 @@ def _touchpoint(site: Site, journey: Journey, tp: Touchpoint) -> list[Diagnostic
         found += _next(site, journey, doc, index, target)
     for index, item in enumerate(meta.evidence):
         kind = classify(item.url) if item.url else None
-        where = doc.mark(("evidence", index, "url")) if kind in ("unsafe", "relative") else None
-        if where is None:
-            continue
         if kind == "unsafe":
+            where = doc.mark(("evidence", index, "url"))
             found.append(error(doc.path, where.line, where.column, "JM119", "evidence link uses a scheme that is not allowed",
                                "links may be http:, https:, mailto: or relative paths"))
         elif kind == "relative" and item.url:  # resolved like a body link: from the touchpoint's folder, inside content
             target, _ = resolve_relative(content_relative(site, doc), item.url)
             if target is None or target not in site.content_files:
+                where = doc.mark(("evidence", index, "url"))  # only when reporting: marks are found on demand
                 found.append(error(doc.path, where.line, where.column, "JM116", f"evidence link target '{item.url}' does not exist",
                                    "relative links are resolved from this file's folder, e.g. ../stages/02-consideration.md"))
     found += _review(site, tp)
@@ -164,7 +163,7 @@ def _emotion(site: Site, journey: Journey, doc: SourceDocument, emotion: int | d
     for persona, score in scores:
         path: Path_ = ("emotion", persona) if persona else ("emotion",)
         if not scale.min <= score <= scale.max:
-            where = doc.mark(path)  # only when reporting: marks may be rebuilt on demand (cache.py)
+            where = doc.mark(path)  # only when reporting: marks are found on demand (content.LazyDocument)
             found.append(error(doc.path, where.line, where.column, "JM113",
                                f"emotion {score} is outside the scale {scale.min}..{scale.max}",
                                f"use a whole number from {scale.min} to {scale.max} (site_config.yml 'emotion_scale')"))
@@ -249,6 +248,8 @@ def _documents(site: Site) -> Iterable[SourceDocument]:
 
 def content_relative(site: Site, doc: SourceDocument) -> str:
     """A document's path relative to the content folder (memoised per Site: resolving is a system call)."""
+    if doc.real_path is not None:  # walk_content saw no symlink on the way
+        return doc.real_path
     memo = site.__dict__.setdefault("_content_relative", {})
     rel = memo.get(doc.path)
     if rel is None:
