@@ -138,6 +138,47 @@ class MapView:
 
 
 @dataclass(frozen=True)
+class _NavMarkup:
+    """A journey's navigation markup with its page-dependent parts blank: `urls` (position, target
+    key, fragment), `here` (page key -> positions of its aria-current attribute), `open` (position
+    of a stage's open class, the keys of the stage and its steps)."""
+
+    parts: list[str]
+    urls: list[tuple[int, str, str]]
+    here: dict[str, list[int]]
+    open: list[tuple[int, frozenset[str]]]
+
+    @classmethod
+    def of(cls, parts: list[str], slots: list[tuple[str, Any]]) -> _NavMarkup:
+        """From markup split at its slots (odd parts) and what each slot is: ("url", (key, fragment)),
+        ("here", key) or ("open", keys)."""
+        parts = [part if index % 2 == 0 else "" for index, part in enumerate(parts)]
+        urls, here, open_ = [], {}, []
+        for number, (kind, value) in enumerate(slots):
+            index = 2 * number + 1
+            if kind == "url":
+                urls.append((index, *value))
+            elif kind == "here":
+                here.setdefault(value, []).append(index)
+            else:
+                open_.append((index, value))
+        return cls(parts, urls, here, open_)
+
+    def fill(self, urls: U.UrlScheme, current: str) -> Markup:
+        """The markup on the page `current` (the autoescaped template wrote it; links are URL-quoted)."""
+        out = self.parts.copy()
+        relative = urls.relative
+        for index, target, fragment in self.urls:
+            out[index] = relative(current, target, fragment)
+        for index in self.here.get(current, ()):
+            out[index] = _NAV_HERE
+        for index, keys in self.open:
+            if current in keys:
+                out[index] = _NAV_OPEN
+        return Markup("".join(out))
+
+
+@dataclass(frozen=True)
 class ComparePair:
     journey: Journey  # the journey whose page this is (the one declaring compares_with)
     before: Journey
@@ -167,7 +208,7 @@ class SiteRenderer:
         self._drawn_maps: dict[tuple[Any, ...], tuple[list[str], list[Touchpoint], float, float]] = {}
         self._layouts: dict[tuple[Any, ...], tuple[Any, list[Touchpoint]]] = {}  # per journey unit, like _drawn_maps
         self._layout_memos: dict[str, dict[tuple[Any, ...], Any]] = {}  # likewise (layout_journey's `memo`)
-        self._navs: dict[str, tuple[list[dict[str, Any]], list[str] | None, list[tuple[str, Any]]]] = {}  # likewise
+        self._navs: dict[str, tuple[list[dict[str, Any]], _NavMarkup | None]] = {}  # likewise
         self.charts: dict[str, str] = {}  # emotion charts drawn by an earlier build with the same config and theme
         self.charts_used: dict[str, str] = {}
         self.compare = self._compare_pairs()
@@ -279,6 +320,7 @@ class SiteRenderer:
             phase_title=self._phase_title,
             lane_title=lane_title,
             severity_order=SEVERITY_ORDER,
+            memoised=_memoised,
         )
         try:  # the map's channel icons, so a channel looks the same on the map and in the pages
             from .icons import ICON_PATHS
@@ -608,26 +650,17 @@ class SiteRenderer:
     def _journey_nav(self, journey: Journey, current: str) -> dict[str, Any]:
         """The page context of a journey's navigation: `journey_nav` for the templates and, when the
         default partial draws it, `journey_nav_html`, its markup for the page `current`."""
-        stages, parts, slots = self._nav_drawn(journey)
+        stages, markup = self._nav_drawn(journey)
         nav = dict(journey=journey, key=U.journey(journey.id), current=current, stages=stages,
                    compare=self.compare.get(journey.id),
                    here=lambda key: _NAV_HERE if key == current else _NAV_NONE,
                    open=lambda s: _NAV_OPEN if current == s["key"] or any(t["key"] == current for t in s["tps"])
                    else _NAV_NONE)
-        if parts is None:
+        if markup is None:
             return dict(journey_nav=nav)
-        out = list(parts)
-        relative = self.urls.relative
-        for index, (kind, value) in enumerate(slots):
-            if kind == "url":  # URL-quoted: nothing HTML would escape
-                out[2 * index + 1] = relative(current, *value)
-            elif kind == "here":
-                out[2 * index + 1] = _NAV_HERE if value == current else ""
-            else:
-                out[2 * index + 1] = _NAV_OPEN if current in value else ""
-        return dict(journey_nav=nav, journey_nav_html=Markup("".join(out)))
+        return dict(journey_nav=nav, journey_nav_html=markup.fill(self.urls, current))
 
-    def _nav_drawn(self, journey: Journey) -> tuple[list[dict[str, Any]], list[str] | None, list[tuple[str, Any]]]:
+    def _nav_drawn(self, journey: Journey) -> tuple[list[dict[str, Any]], _NavMarkup | None]:
         """A journey's navigation drawn once for all its pages (50 links on each of 57 pages): the stage
         list, and the markup split at NUL-delimited slots with what fills each per page (the links,
         aria-current, the open stage). Markup None: a custom partial, rendered per page as before."""
@@ -644,16 +677,16 @@ class SiteRenderer:
             slots.append((kind, value))
             return Markup(f"\0{len(slots) - 1}\0")
 
-        parts: list[str] | None = None
+        markup = None
         if template.filename and Path(template.filename).is_relative_to(theme_dirs(self.site)[-1]):
             nav = dict(journey=journey, key=U.journey(journey.id), current=None, stages=stages,
                        compare=self.compare.get(journey.id), here=lambda key: slot("here", key),
                        open=lambda s: slot("open", frozenset([s["key"]] + [t["key"] for t in s["tps"]])))
             parts = template.render(journey_nav=nav, url=lambda target, fragment="": slot("url", (target, fragment))
                                     ).split("\0")
-            if len(parts) != 2 * len(slots) + 1 or any(parts[2 * i + 1] != str(i) for i in range(len(slots))):
-                parts = None  # a NUL in the markup: render per page
-        drawn = self._navs[journey.id] = (stages, parts, slots)
+            if len(parts) == 2 * len(slots) + 1 and all(parts[2 * i + 1] == str(i) for i in range(len(slots))):
+                markup = _NavMarkup.of(parts, slots)  # else a NUL in the markup: render per page
+        drawn = self._navs[journey.id] = (stages, markup)
         return drawn
 
     def _stage_view(self, journey: Journey, stage: Stage) -> dict[str, Any]:
@@ -1032,6 +1065,21 @@ def _json_for_script(value: Any) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _memoised(macro: Callable[..., Markup]) -> Callable[..., Markup]:
+    """A template macro whose output depends only on its arguments (partials/icons.html `icon`),
+    rendered once per distinct arguments."""
+    results: dict[tuple[Any, ...], Markup] = {}
+
+    def call(*args: Any, **kwargs: Any) -> Markup:
+        key = (args, tuple(sorted(kwargs.items()))) if kwargs else args
+        result = results.get(key)
+        if result is None:
+            result = results[key] = macro(*args, **kwargs)
+        return result
+
+    return call
 
 
 def _extra_value(value: Any) -> str:

@@ -103,6 +103,7 @@ class UrlScheme:
         self.use_directory_urls = use_directory_urls
         # Memos (a big site has some 400,000 links, nearly all between distinct pairs of pages):
         self._bases: dict[str, str] = {}  # page key -> the folder its file is in
+        self._folders: dict[str, tuple[str, str, bool]] = {}  # folder -> (folder + "/", parent, plain)
         self._targets: dict[str, tuple[str, str, bool]] = {}  # key -> (href, href without "/", plain)
         self._parents: dict[tuple[str, str], str] = {}  # (folder, key) -> link from that folder
 
@@ -133,8 +134,11 @@ class UrlScheme:
             inner = target.rstrip("/")
             target_info = self._targets[to_key] = (target, inner, bool(inner) and _plain(inner))
         target, inner, plain = target_info
-        if plain and base and inner != base and not inner.startswith(base + "/") and _plain(base):
-            parent = base.rpartition("/")[0]
+        folder = self._folders.get(base)
+        if folder is None:
+            folder = self._folders[base] = (base + "/", base.rpartition("/")[0], bool(base) and _plain(base))
+        inside, parent, plain_base = folder
+        if plain and plain_base and inner != base and not inner.startswith(inside):
             up = self._parents.get((parent, to_key))
             if up is None:
                 up = self._from_folder(parent, to_key)
