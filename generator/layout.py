@@ -387,7 +387,10 @@ def map_font(site: Site) -> Path | None:
     return path if path.is_absolute() else (site.root / path)
 
 
+@lru_cache(maxsize=1 << 16)
 def _num(value: float) -> str:
+    """A coordinate as SVG text: two decimals at most, no trailing zeros. Memoised: a map writes some
+    20 numbers per element, mostly the same few hundred values."""
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
