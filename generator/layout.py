@@ -452,6 +452,11 @@ class Typesetter:
             width = self._widths[key] = tm.measure(text, size, bold, self.font)
         return width
 
+    def word_widths(self, words: list[str], size: float, bold: bool) -> list[float]:
+        """`measure` of each word; cached widths looked up inline (a map measures some 10,000 words)."""
+        get, measure = self._widths.get, self.measure
+        return [get((word, size, bold)) or measure(word, size, bold) for word in words]
+
     def ascent(self, size: float) -> float:
         return self._ascent * size
 
@@ -463,7 +468,7 @@ class Typesetter:
         if _PRINTABLE_ASCII.match(text):
             space = self._space_em[bold] * size
             words = text.split()
-            return sum(self.measure(word, size, bold) for word in words) + space * max(0, len(words) - 1)
+            return sum(self.word_widths(words, size, bold)) + space * max(0, len(words) - 1)
         return self.measure(text.replace("\n", " "), size, bold)
 
     def wrap(self, text: str, width: float, size: float, bold: bool = False,
@@ -499,8 +504,8 @@ class Typesetter:
         lines: list[list[str]] = []
         current: list[str] = []
         current_width = 0.0
-        for word in text.split():
-            word_width = measure(word, size, bold)
+        words = text.split()
+        for word, word_width in zip(words, self.word_widths(words, size, bold)):
             if word_width > width:
                 return None
             if current and current_width + space + word_width > width:
@@ -999,10 +1004,10 @@ class _MapLayouter:
         for lane, kind in zip(self.lane_specs, self.kinds):
             for text, size, bold, indent in self.content.texts(tp, lane, kind):
                 texts.append((text, size, bold, indent, 4 if kind in ("text", "thought", "custom") else 2))
+        needs = [(self.ts.natural(text, size, bold), indent, lines) for text, size, bold, indent, lines in texts if text]
         for candidate in COLUMN_WIDTHS:
             inner = candidate - 2 * CELL_PAD - 2 * CARD_PAD
-            if all(self.ts.natural(text, size, bold) <= (inner - indent) * lines * 0.9
-                   for text, size, bold, indent, lines in texts if text):
+            if all(natural <= (inner - indent) * lines * 0.9 for natural, indent, lines in needs):
                 return float(candidate)
         return float(COLUMN_WIDTHS[-1])
 

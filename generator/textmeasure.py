@@ -24,6 +24,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Iterator
 
@@ -165,6 +166,8 @@ def font_files(font: Path | None = None) -> dict[str, Path]:
 # Fonts
 # --------------------------------------------------------------------------------------
 
+_X_ADVANCE = attrgetter("x_advance")  # of a HarfBuzz glyph position
+
 # Characters that make the browser prefer a colour-emoji font for their cluster even when
 # the map font has the base character: VS16, keycap, skin-tone modifiers, regional indicators.
 _EMOJI_FORCERS = frozenset(
@@ -223,7 +226,7 @@ class FontMetrics:
             buf.script = script
             buf.direction = direction or "ltr"
         hb.shape(self.font, buf)
-        return sum(p.x_advance for p in buf.glyph_positions) / self.upem
+        return sum(map(_X_ADVANCE, buf.glyph_positions)) / self.upem
 
     def has_glyphs(self, cluster: str) -> bool:
         """True if the font renders the whole grapheme cluster itself (no fallback)."""
