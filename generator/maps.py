@@ -104,7 +104,7 @@ def standalone_css(site: Site, layout: MapLayout) -> str:
     files = tm.font_files(layout.font)
     faces = []
     for weight, bold in ((400, False), (700, True)):
-        used = {ch for line in layout.texts if line.bold == bold for ch in line.text}
+        used = set("".join(line.text for line in layout.texts if line.bold == bold))
         if not used:
             continue
         # A fixed base set (printable ASCII and common punctuation) plus what the map uses: maps in plain

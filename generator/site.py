@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from statistics import mean
 from typing import Any, Callable, Iterable
@@ -355,9 +356,7 @@ class SiteRenderer:
             crumbs=crumbs,
             nav=[dict(title=t, key=k, active=(section == k)) for t, k in TOP_NAV],
             brand=self.brand,
-            site_json=Markup(_json_for_script({"root": url(U.HOME), "search": url(U.SEARCH),
-                                               "pagefind": url("pagefind/pagefind.js"),
-                                               "directoryUrls": self.config.use_directory_urls})),
+            site_json=_site_json(url(U.HOME), url(U.SEARCH), url("pagefind/pagefind.js"), self.config.use_directory_urls),
             body_html=body_html,
             search_page=False,
             journey_nav=None,
@@ -1065,6 +1064,13 @@ def _json_for_script(value: Any) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+@lru_cache(maxsize=256)
+def _site_json(root: str, search: str, pagefind: str, directory_urls: bool) -> Markup:
+    """The page's settings for site.js: the same for every page at the same depth."""
+    return Markup(_json_for_script({"root": root, "search": search, "pagefind": pagefind,
+                                    "directoryUrls": directory_urls}))
 
 
 def _memoised(macro: Callable[..., Markup]) -> Callable[..., Markup]:

@@ -80,6 +80,7 @@ def _node(name: str, attrs: str, children: list[str]) -> str:
 
 
 _RTL_ANCHOR = {"end": "start", "start": "end", "middle": "middle"}
+_NOTHING_INSIDE: tuple[list, list, list] = ([], [], [])
 
 
 def _title(text: str) -> str:
@@ -161,19 +162,17 @@ class _Drawer:
         self.p = prefix
         self.dwg = svgwrite.Drawing(size=(_num(layout.width), _num(layout.height)), debug=False)
         self.dwg.elements.remove(self.dwg.defs)  # no empty <defs/>
-        # Texts belong to a box (or to a marker): draw them with it.
-        self.texts_of: dict[Rect, list[TextLine]] = defaultdict(list)
-        for line in layout.texts:
-            self.texts_of[line.box].append(line)
-        # Markers and icons inside a card are drawn in the card's group (they take its lane colour).
-        self.markers_in: dict[Rect, list[Marker]] = defaultdict(list)
+        # What a box holds, drawn with it: markers and icons inside a card (they take its lane colour),
+        # and texts (of a box, or of a marker: keyed by its bounds).
+        self.inside: dict[Rect, tuple[list[Marker], list[Icon], list[TextLine]]] = defaultdict(lambda: ([], [], []))
         for marker in layout.markers:
             if marker.box is not None:
-                self.markers_in[marker.box].append(marker)
-        self.icons_in: dict[Rect, list[Icon]] = defaultdict(list)
+                self.inside[marker.box][0].append(marker)
         for icon in layout.icons:
             if icon.box is not None:
-                self.icons_in[icon.box].append(icon)
+                self.inside[icon.box][1].append(icon)
+        for line in layout.texts:
+            self.inside[line.box][2].append(line)
 
     def serialise(self) -> str:
         """The SVG text, without the SVG 1.1 profile attributes and namespaces svgwrite adds."""
@@ -207,11 +206,12 @@ class _Drawer:
         children = [_title(box.tooltip)] if box.tooltip else []
         if "text-box" not in box.role.split():
             children.append(self.rect(box.rect, box.radius, style=style))
-        for marker in self.markers_in.get(box.rect, ()):
+        markers, icons, texts = self.inside.get(box.rect, _NOTHING_INSIDE)
+        for marker in markers:
             children.append(self.marker(marker))
-        for icon in self.icons_in.get(box.rect, ()):
+        for icon in icons:
             children.append(self.icon(icon))
-        for line in self.texts_of.get(box.rect, ()):
+        for line in texts:
             children.append(self.text(line))
         return _node("g", _class(_classes("box " + box.role)) + _attr("style", style), children)
 
@@ -219,7 +219,7 @@ class _Drawer:
         circle = (f'<circle{_class(_classes("marker " + marker.role))} cx="{_num(marker.cx)}" cy="{_num(marker.cy)}"'
                   f' r="{_num(marker.r)}" />')
         icon = MARKER_ICONS.get(marker.icon or "")
-        texts = self.texts_of.get(marker.bounds, ())
+        texts = self.inside.get(marker.bounds, _NOTHING_INSIDE)[2]
         if not (marker.tooltip or icon or texts):
             return circle
         children = [_title(marker.tooltip)] if marker.tooltip else []
