@@ -46,6 +46,7 @@ class BuildStats:
     written: int = 0  # files written
     linked: int = 0  # files hard-linked from the current site
     search: str = ""  # "indexed", "reused" or "" (no search index written)
+    shards: dict[str, str] = field(default_factory=dict)  # search shard -> "indexed" or "reused" (search.py)
     jobs: int = 1
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -155,6 +156,7 @@ class _Build:
         self.key = ""
         self.loaded_documents: DocumentCache | None = None
         self.search_mode = "now"
+        self.search_shards: dict[str, str] = {}  # search shard -> key of its bundle in the site (manifest)
 
     def timed(self, name: str) -> None:
         now = time.perf_counter()
@@ -342,7 +344,7 @@ class _Build:
             self.timed("write")
             if self.progress:
                 self.progress(0, 0)  # total 0: a step without a count (the search index)
-            search = self.search(target, staging, docs_new, docs, manifest if reuse else None, good)
+            search = self.search(target, staging, docs_new, docs, manifest if reuse else None, good, units)
             self.timed("search")
             write_new(staging, MARKER, MARKER_TEXT.encode("utf-8"))
             recorded: dict[str, list[Any]] = {}
@@ -367,7 +369,7 @@ class _Build:
                                     diagnostics=[d.to_dict() for d in diagnostics], today=_today(), units=units,
                                     outputs=recorded, copies={rel: copies[rel][1] for rel in copies},
                                     search={"key": "deferred" if self.stats.search == "deferred" else _search_key(docs),
-                                            "docs": docs}, pages=pages)
+                                            "docs": docs, "shards": self.search_shards}, pages=pages)
             self.save_manifest(target, new_manifest)
             self.save_documents(self.loaded_documents)
             if not shared_reused:
@@ -466,37 +468,39 @@ class _Build:
         return kept
 
     def search(self, target: Path, staging: Path, docs_dir: Path | None, docs: dict[str, str],
-               manifest: Manifest | None, good: set[str]) -> dict[str, str]:
-        """Write staging/pagefind (reused when no search document changed). Returns its files' hashes."""
-        from .search import BUNDLE_DIR, index_documents, index_search
+               manifest: Manifest | None, good: set[str], units: dict[str, dict[str, Any]]) -> dict[str, str]:
+        """Write staging/pagefind: one bundle per search shard (search.py), each reused from the current
+        site when its documents did not change, else indexed again. Returns its files' hashes."""
+        from .search import BUNDLE_DIR, index_search, index_shards, plan_shards, write_shard_list
 
-        key = _search_key(docs)
-        bundle = staging / BUNDLE_DIR
-        if manifest is not None and docs and manifest.search.get("key") == key:
-            old = {rel: value for rel, value in manifest.outputs.items() if rel.startswith(BUNDLE_DIR + "/")}
-            if old and all(rel in good for rel in old):
-                for rel in old:
-                    link_new(staging, rel, target / rel)
-                self.stats.linked += len(old)
-                self.stats.search = "reused"
-                return {rel: value[0] for rel, value in old.items()}
+        if not docs or docs_dir is None:
+            index_search(staging)  # no page has a search body (custom templates): index the pages whole
+            self.stats.search, self.search_shards = "indexed", {}
+            return _bundle_hashes(staging, {})
+        shards = plan_shards(docs, _journey_files(units))
+        old = manifest.search.get("shards", {}) if manifest is not None else {}
+        old_files = _shard_files(manifest.outputs if manifest is not None else {})
+        fresh = [shard for shard in shards if not (old.get(shard.name) == shard.key and old_files.get(shard.folder)
+                                                   and all(rel in good for rel in old_files[shard.folder]))]
         current = target / BUNDLE_DIR
-        if self.search_mode == "later" and docs and (current / "pagefind.js").is_file():
-            for path in sorted(current.rglob("*")):  # the current index until the new one is ready
+        if self.search_mode == "later" and fresh and (current / "pagefind.js").is_file():
+            # serve: keep the current index until index_later has written the new one
+            self.stats.search, self.search_shards = "deferred", dict(old)
+            for path in sorted(current.rglob("*")):
                 if path.is_file():
                     link_new(staging, path.relative_to(target).as_posix(), path)
-            self.stats.search = "deferred"
-            return {}
-        if docs and docs_dir is not None:
-            index_documents(docs_dir, bundle)
-        else:
-            index_search(staging)  # no page has a search body (custom templates): index the pages whole
-        self.stats.search = "indexed"
-        hashes = {}
-        for path in sorted(bundle.rglob("*")):
-            if path.is_file():
-                hashes[path.relative_to(staging).as_posix()] = digest(path.read_bytes())
-        return hashes
+            return _bundle_hashes(staging, manifest.outputs if manifest is not None else {})
+        for shard in shards:
+            if shard not in fresh:
+                for rel in old_files[shard.folder]:
+                    link_new(staging, rel, target / rel)
+                self.stats.linked += len(old_files[shard.folder])
+        index_shards(fresh, docs_dir, staging)
+        write_shard_list(staging, shards)
+        self.stats.search = "indexed" if fresh else "reused"
+        self.stats.shards = {shard.name: "indexed" if shard in fresh else "reused" for shard in shards}
+        self.search_shards = {shard.name: shard.key for shard in shards}
+        return _bundle_hashes(staging, manifest.outputs if manifest is not None else {})
 
     # --- cache storage -------------------------------------------------------------------------------
 
@@ -605,21 +609,36 @@ class _Build:
 
 def index_later(state: BuildState, site_dir: Path, is_current: Callable[[], bool]) -> Callable[..., bool]:
     """For a build made with search="later": a function that writes the search index of the current
-    search documents and, if `is_current()` still holds (no newer build, checked under the caller's
-    lock), puts it in place in site_dir and records it, so the next build can reuse it."""
-    from .search import BUNDLE_DIR, index_documents
+    search documents (re-indexing only the shards that changed, see `_Build.search`) and, if
+    `is_current()` still holds (no newer build, checked under the caller's lock), puts it in place in
+    site_dir and records it, so the next build can reuse it."""
+    from .search import BUNDLE_DIR, index_shards, plan_shards, write_shard_list
 
     target = Path(site_dir).resolve()
     docs = state.docs_current.get(str(target))
     manifest = state.manifests.get(str(target))
     if docs is None or manifest is None:
         return lambda lock=None: False
+    shards = plan_shards(manifest.search.get("docs", {}), _journey_files(manifest.units))
+    in_site = dict(manifest.search.get("shards", {}))
     state.pin(docs)
 
     def work(lock: Any = None) -> bool:
         temp = Path(tempfile.mkdtemp(prefix=f".{target.name}.search-", dir=target.parent))
         try:
-            index_documents(docs, temp / BUNDLE_DIR)
+            files = _shard_files(manifest.outputs)
+            fresh = []
+            for shard in shards:
+                kept = files.get(shard.folder, [])
+                if in_site.get(shard.name) != shard.key or not kept or \
+                        len(verify_outputs(target, manifest.outputs, kept)) != len(kept):
+                    fresh.append(shard)
+                    continue
+                for rel in kept:
+                    link_new(temp, rel, target / rel)
+            index_shards(fresh, docs, temp)
+            write_shard_list(temp, shards)
+            hashes = _bundle_hashes(temp, manifest.outputs)
             with (lock if lock is not None else _NoLock()):
                 if not is_current() or state.manifests.get(str(target)) is not manifest:
                     return False
@@ -627,15 +646,13 @@ def index_later(state: BuildState, site_dir: Path, is_current: Callable[[], bool
                 if current.exists():
                     os.replace(current, temp / "old")
                 os.replace(temp / BUNDLE_DIR, current)
-                for path in sorted(current.rglob("*")):
-                    if path.is_file():
-                        rel = path.relative_to(target).as_posix()
-                        signature = stat_signature(path)
-                        if signature is not None:
-                            manifest.outputs[rel] = [digest(path.read_bytes())] + signature
                 for rel in [rel for rel in manifest.outputs if rel.startswith(BUNDLE_DIR + "/")]:
-                    if not (target / rel).is_file():
-                        del manifest.outputs[rel]
+                    del manifest.outputs[rel]
+                for rel, content_hash in hashes.items():
+                    signature = stat_signature(target / rel)
+                    if signature is not None:
+                        manifest.outputs[rel] = [content_hash] + signature
+                manifest.search["shards"] = {shard.name: shard.key for shard in shards}
                 manifest.search["key"] = _search_key(manifest.search.get("docs", {}))
                 return True
         finally:
@@ -674,6 +691,38 @@ def _inputs_record(inputs: Inputs | None) -> dict[str, Any]:
 
 def _search_key(docs: dict[str, str]) -> str:
     return digest_json(sorted(docs.items()))
+
+
+def _journey_files(units: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """Journey id -> its output paths (which search shard a document belongs to)."""
+    return {unit[len("journey:"):]: entry["files"] for unit, entry in units.items() if unit.startswith("journey:")}
+
+
+def _shard_files(outputs: dict[str, Any]) -> dict[str, list[str]]:
+    """Search shard folder -> its files among the recorded outputs."""
+    from .search import bundle_of
+
+    files: dict[str, list[str]] = {}
+    for rel in outputs:
+        folder = bundle_of(rel)
+        if folder is not None:
+            files.setdefault(folder, []).append(rel)
+    return files
+
+
+def _bundle_hashes(site: Path, outputs: dict[str, list[Any]]) -> dict[str, str]:
+    """Hashes of the files in site/pagefind: a file that is still the one `outputs` recorded (a hard link,
+    same inode, size and time) keeps its recorded hash, any other is read."""
+    from .search import BUNDLE_DIR
+
+    hashes = {}
+    for path in sorted((site / BUNDLE_DIR).rglob("*")):
+        if path.is_file():
+            rel = path.relative_to(site).as_posix()
+            recorded = outputs.get(rel)
+            same = recorded is not None and stat_signature(path) == recorded[1:]
+            hashes[rel] = recorded[0] if same else digest(path.read_bytes())
+    return hashes
 
 
 def _today() -> str:
