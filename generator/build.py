@@ -205,25 +205,11 @@ class _Build:
         return BuildResult(None, target, diagnostics, list(manifest.pages), self.stats)
 
     def load(self) -> tuple[Any, list[Diagnostic]]:
-        from .validate import validate_project
+        from .content import gc_paused
 
-        documents = self.documents()
-        if documents is not None and self.inputs is not None:
-            prefix = self.root / self.inputs.content_dir
-            documents.hashes, documents.data = {}, {}
-            for rel, content_hash in self.inputs.content.items():
-                shown = _display_path(prefix / rel, self.root)
-                documents.hashes[shown] = content_hash
-                if rel in self.inputs.data:
-                    documents.data[shown] = self.inputs.data[rel]
-        from . import markdown
-
-        markdown.LINKS_MEMO = documents.links if documents is not None else None
-        links_before = len(documents.links) if documents is not None else 0
-        try:
-            site, diagnostics = validate_project(self.root, loader=documents)
-        finally:
-            markdown.LINKS_MEMO = None
+        # frozen: the site lives as long as the build (render_journeys unfreezes it when done)
+        with gc_paused(freeze=True):
+            site, diagnostics, documents, links_before = self.validate()
         if documents is not None:
             documents.data = {}
             if site is not None:  # keep the links of the bodies that still exist
@@ -236,6 +222,24 @@ class _Build:
         if site is None or failing:
             raise DiagnosticError(diagnostics)
         return site, diagnostics
+
+    def validate(self) -> tuple[Any, list[Diagnostic], DocumentCache | None, int]:
+        """validate_project, reusing the documents (and body links) an earlier build parsed."""
+        from . import markdown
+        from .content import display_prefix
+        from .validate import validate_project
+
+        documents = self.documents()
+        if documents is not None and self.inputs is not None:
+            prefix = display_prefix(self.root / self.inputs.content_dir, self.root)  # as walk_content shows paths
+            documents.hashes = {prefix + rel: content_hash for rel, content_hash in self.inputs.content.items()}
+            documents.data = {prefix + rel: raw for rel, raw in self.inputs.data.items()}
+        markdown.LINKS_MEMO = documents.links if documents is not None else None
+        try:
+            site, diagnostics = validate_project(self.root, loader=documents)
+        finally:
+            markdown.LINKS_MEMO = None
+        return site, diagnostics, documents, len(documents.links) if documents is not None else 0
 
     def render_and_write(self, site: Any, diagnostics: list[Diagnostic], target: Path,
                          manifest: Manifest | None) -> BuildResult:
@@ -732,13 +736,6 @@ def _today() -> str:
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date().isoformat()
     return dt.date.today().isoformat()
-
-
-def _display_path(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _sources(site: Any) -> dict[str, Path]:
