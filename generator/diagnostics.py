@@ -52,6 +52,7 @@ CODES: dict[str, str] = {
     "JM117": "order list does not match the files",
     "JM118": "journey has no stages",
     "JM119": "unsafe link",
+    "JM122": "malformed link",
     # Config and output
     "JM120": "unsafe site_dir",
     "JM121": "theme problem",

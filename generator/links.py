@@ -36,11 +36,27 @@ def _classify(href: str) -> LinkKind:
 _PLAIN_WEB = re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&'()*+,;=-]*\Z")
 
 
+def malformed(href: str) -> bool:
+    """A target no URL parser can read (`http://[x`: an unclosed IPv6 host); classify() calls it unsafe."""
+    try:
+        urlsplit(_cleaned(href))
+    except ValueError:
+        return True
+    return False
+
+
+def _cleaned(href: str) -> str:
+    return _CONTROL.sub("", unicodedata.normalize("NFKC", unquote(href))).strip()
+
+
 def _read_scheme(href: str) -> LinkKind:
-    cleaned = _CONTROL.sub("", unicodedata.normalize("NFKC", unquote(href))).strip()
+    cleaned = _cleaned(href)
     if cleaned.startswith("//") or cleaned.startswith("\\\\") or cleaned.startswith("/\\"):
         return "unsafe"  # protocol-relative: leaves the site
-    scheme = urlsplit(cleaned).scheme.lower()
+    try:
+        scheme = urlsplit(cleaned).scheme.lower()
+    except ValueError:
+        return "unsafe"  # malformed: never made a link (validate reports it as JM122)
     if re.match(r"^[a-z][a-z0-9+.-]*:", cleaned.lower()) and not scheme:
         scheme = cleaned.split(":", 1)[0].lower()
     if scheme:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
@@ -261,6 +262,16 @@ class SiteConfig(Strict):
     lanes: list[Lane] = Field(default_factory=lambda: [LaneSpec(id=lane) for lane in DEFAULT_LANES], description="Default lanes of every map.")
     theme: ThemeConfig = Field(default_factory=ThemeConfig, description="Theme settings.")
     keep_files: StrList = Field(default_factory=list, description="Files in site_dir a build never removes (CNAME, .nojekyll, _headers always kept).")
+
+    @field_validator("site_url", "repo_url")
+    @classmethod
+    def _readable_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                urlsplit(value)
+            except ValueError as problem:  # an unclosed IPv6 host ('http://[x'), for instance
+                raise ValueError(f"'{value}' is not a valid URL ({problem})") from None
+        return value
 
 
 META_MODELS: dict[str, type[BaseModel]] = {

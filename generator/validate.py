@@ -12,7 +12,7 @@ from typing import Iterable
 
 from .content import SourceDocument
 from .diagnostics import Diagnostic, did_you_mean, error, sort_diagnostics, warning
-from .links import classify, resolve_relative
+from .links import classify, malformed, resolve_relative
 from .markdown import iter_links
 from .model import Journey, Site, Stage, Touchpoint, load_site
 from .schema import BUILTIN_LANES
@@ -144,8 +144,8 @@ def _touchpoint(site: Site, journey: Journey, tp: Touchpoint) -> list[Diagnostic
         kind = classify(item.url) if item.url else None
         if kind == "unsafe":
             where = doc.mark(("evidence", index, "url"))
-            found.append(error(doc.path, where.line, where.column, "JM119", "evidence link uses a scheme that is not allowed",
-                               "links may be http:, https:, mailto: or relative paths"))
+            found.append(_unsafe(doc.path, where.line, where.column, "evidence link", item.url,
+                                 "links may be http:, https:, mailto: or relative paths"))
         elif kind == "relative" and item.url:  # resolved like a body link: from the touchpoint's folder, inside content
             target, _ = resolve_relative(content_relative(site, doc), item.url)
             if target is None or target not in site.content_files:
@@ -226,8 +226,8 @@ def _personas(site: Site) -> list[Diagnostic]:
                                  "add it to a journey's 'personas:' list, or remove the file"))
         if persona.meta.image and classify(persona.meta.image) == "unsafe":
             where = persona.source.mark(("image",))
-            found.append(error(persona.source.path, where.line, where.column, "JM119", "image link uses a scheme that is not allowed",
-                               "use a relative path inside content/ or an https URL"))
+            found.append(_unsafe(persona.source.path, where.line, where.column, "image link", persona.meta.image,
+                                 "use a relative path inside content/ or an https URL"))
         elif persona.meta.image and classify(persona.meta.image) == "relative" and persona.meta.image not in site.content_files:
             where = persona.source.mark(("image",))
             found.append(error(persona.source.path, where.line, where.column, "JM116", f"image '{persona.meta.image}' does not exist",
@@ -267,6 +267,14 @@ def content_relative(site: Site, doc: SourceDocument) -> str:
     return rel
 
 
+def _unsafe(path: str, line: int, column: int, what: str, href: str, hint: str) -> Diagnostic:
+    """JM119 for a link classify() calls unsafe, or JM122 when it is not a readable URL at all."""
+    if malformed(href):
+        return error(path, line, column, "JM122", f"{what} '{href}' is not a valid URL",
+                     "check the brackets and characters of the address (an IPv6 host is written http://[::1]/)")
+    return error(path, line, column, "JM119", f"{what} uses a scheme that is not allowed", hint)
+
+
 def _links(site: Site) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for doc in _documents(site):
@@ -275,8 +283,8 @@ def _links(site: Site) -> list[Diagnostic]:
             line = doc.body_line + link.line
             kind = classify(link.href)
             if kind == "unsafe":
-                found.append(error(doc.path, line, link.column, "JM119", "link uses a scheme that is not allowed",
-                                   "links may be http:, https:, mailto: or relative paths"))
+                found.append(_unsafe(doc.path, line, link.column, "link", link.href,
+                                     "links may be http:, https:, mailto: or relative paths"))
             elif kind == "relative":
                 target, _ = resolve_relative(base, link.href)
                 if target is None or target not in site.content_files:

@@ -17,7 +17,8 @@ from journeymap.schema import SCHEMA_FILES
 
 SCHEMAS = REPO / "schemas"
 SCHEMA_ERRORS = ("JM101", "JM102", "JM103")
-NOT_PER_FILE = {"jm102-journey-md-missing": "a missing file, not a missing field"}
+NOT_PER_FILE = {"jm102-journey-md-missing": "a missing file, not a missing field",
+                "jm103-config-malformed-url": "a URL Python's parser cannot read: a check JSON Schema cannot express"}
 
 
 def validator(kind: str) -> Draft202012Validator:
