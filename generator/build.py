@@ -125,20 +125,23 @@ def build(root: Path, site_dir: Path | None = None, include_drafts: bool = False
     `search="later"` (with `state`, for `journeymap serve`): when pages changed, keep the current search
     index and leave re-indexing to the caller (`index_later`), so the new pages are served at once.
     """
+    from . import site as site_module
     from . import textmeasure
 
     run = _Build(Path(root).resolve(), site_dir, include_drafts, strict, jobs, clean, cache_dir, state, progress,
                  start_method)
     run.search_mode = search if state is not None else "now"
-    previous = textmeasure.SUBSET_CACHE_DIR
-    if cache_dir is not None:
-        textmeasure.SUBSET_CACHE_DIR = Path(cache_dir) / "fonts"  # font subsets survive between builds
-    elif state is not None:
-        textmeasure.SUBSET_CACHE_DIR = state.docs_dir("fonts")  # made by workers, read by this process
+    previous = textmeasure.SUBSET_CACHE_DIR, site_module.TEMPLATE_CACHE_DIR
+    if cache_dir is not None:  # font subsets and compiled templates survive between builds
+        textmeasure.SUBSET_CACHE_DIR = Path(cache_dir) / "fonts"
+        site_module.TEMPLATE_CACHE_DIR = Path(cache_dir) / "templates"
+    elif state is not None:  # made by workers, read by this process
+        textmeasure.SUBSET_CACHE_DIR = state.docs_dir("fonts")
+        site_module.TEMPLATE_CACHE_DIR = state.docs_dir("templates")
     try:
         return run.build()
     finally:
-        textmeasure.SUBSET_CACHE_DIR = previous
+        textmeasure.SUBSET_CACHE_DIR, site_module.TEMPLATE_CACHE_DIR = previous
 
 
 class _Build:
@@ -353,7 +356,7 @@ class _Build:
             write_new(staging, MARKER, MARKER_TEXT.encode("utf-8"))
             recorded: dict[str, list[Any]] = {}
             for rel, content_hash in {**outputs, **copied, **kept, **search}.items():
-                signature = stat_signature(staging / rel)
+                signature = stat_signature(f"{staging}/{rel}")
                 if signature is not None:
                     recorded[rel] = [content_hash] + signature
             swap_in(staging, target, self.remove_mode)
@@ -426,14 +429,14 @@ class _Build:
         assert manifest is not None
         old_docs = manifest.search.get("docs", {})
         for rel in files:
-            link_new(staging, rel, target / rel)
+            link_new(staging, rel, f"{target}/{rel}")  # strings: 10,000 pathlib joins cost 0.1 s
             outputs[rel] = manifest.outputs[rel][0]
             self.stats.linked += 1
             if rel in old_docs and docs_new is not None:
                 try:
                     if docs_old is None:
                         raise OSError("no search documents kept")
-                    link_new(docs_new, rel, docs_old / rel)
+                    link_new(docs_new, rel, f"{docs_old}/{rel}")
                     docs[rel] = old_docs[rel]
                 except OSError:  # the kept search document is gone: make it again from the page
                     from .search import search_document
@@ -497,7 +500,7 @@ class _Build:
         for shard in shards:
             if shard not in fresh:
                 for rel in old_files[shard.folder]:
-                    link_new(staging, rel, target / rel)
+                    link_new(staging, rel, f"{target}/{rel}")
                 self.stats.linked += len(old_files[shard.folder])
         index_shards(fresh, docs_dir, staging)
         write_shard_list(staging, shards)

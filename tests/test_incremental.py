@@ -192,6 +192,18 @@ def test_config_and_theme_changes_rebuild_everything(project: Project) -> None:
     project.assert_clean()
 
 
+def test_compiled_templates_are_kept_between_builds(project: Project) -> None:
+    folders = list((project.cache / "templates").iterdir())
+    assert len(folders) == 1  # one folder, named after journeymap's code
+    compiled = {path: path.stat().st_mtime_ns for path in folders[0].glob("*.cache")}
+    assert len(compiled) >= 10  # every page template and partial
+    rel = "journeys/journey-0002/touchpoints/003-step-3.md"
+    project.edit(rel, project.line(rel, "action"), 'action: "Waits for the courier, again."')
+    assert rendered(project.build()) == {J2, "shared"}
+    assert {path: path.stat().st_mtime_ns for path in folders[0].glob("*.cache")} == compiled  # read, not compiled again
+    project.assert_clean()
+
+
 def test_an_output_changed_by_hand_is_rendered_again(project: Project) -> None:
     page = project.site / "journeys" / "journey-0001" / "touchpoints" / "step-2" / "index.html"
     page.write_bytes(b"tampered")
