@@ -25,7 +25,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from .cache import (CACHE_DIR, DocumentCache, Inputs, Manifest, diagnostics_from, digest, digest_json, ensure_cache_dir,
                     global_key, manifest_path, prune, scan_inputs, site_files, stat_signature, verify_outputs)
@@ -70,9 +70,8 @@ class BuildState:
     charts: dict[str, str] = field(default_factory=dict)
     charts_key: str = ""
     folder: Path | None = None  # holds the search documents and font subsets; removed by close()
-    docs_current: dict[str, Path] = field(default_factory=dict)  # output folder -> its search documents
-    pinned: dict[Path, int] = field(default_factory=dict)  # search documents a deferred index is reading
-    released: set[Path] = field(default_factory=set)
+    docs_current: dict[str, Path] = field(default_factory=dict)  # output folder -> its search document store
+    pinned: dict[Path, int] = field(default_factory=dict)  # stores a deferred index is reading: not pruned
     lock: Any = field(default_factory=lambda: __import__("threading").Lock())
 
     def docs_dir(self, name: str) -> Path:
@@ -80,34 +79,31 @@ class BuildState:
             self.folder = Path(tempfile.mkdtemp(prefix="journeymap-state-"))
         return self.folder / name
 
-    def new_docs(self) -> Path:
-        self.docs_dir("")
-        assert self.folder is not None
-        return Path(tempfile.mkdtemp(prefix="search-", dir=self.folder))
+    def docs_store(self, target: Path) -> Path:
+        store = self.docs_current.get(str(target))
+        if store is None:
+            self.docs_dir("")
+            store = Path(tempfile.mkdtemp(prefix="search-", dir=self.folder))
+            self.docs_current[str(target)] = store
+        return store
 
-    def pin(self, folder: Path) -> None:
+    def pin(self, store: Path) -> None:
         with self.lock:
-            self.pinned[folder] = self.pinned.get(folder, 0) + 1
+            self.pinned[store] = self.pinned.get(store, 0) + 1
 
-    def unpin(self, folder: Path) -> None:
+    def unpin(self, store: Path) -> None:
         with self.lock:
-            self.pinned[folder] -= 1
-            if self.pinned[folder] == 0:
-                del self.pinned[folder]
-                if folder in self.released:
-                    self.released.discard(folder)
-                    shutil.rmtree(folder, ignore_errors=True)
+            self.pinned[store] -= 1
+            if self.pinned[store] == 0:
+                del self.pinned[store]
 
-    def release(self, folder: Path) -> None:
-        """A generation of search documents no build needs: deleted (in the background) when no deferred
-        index reads it."""
-        from .output import remove_trees
+    def prune(self, store: Path, keep: Iterable[str]) -> None:
+        """prune_store, unless a deferred index is reading the store (the next build prunes it)."""
+        from .search import prune_store
 
         with self.lock:
-            if folder in self.pinned:
-                self.released.add(folder)
-                return
-        remove_trees([folder], "process")
+            if store not in self.pinned:
+                prune_store(store, keep)
 
     def close(self) -> None:
         if self.folder is not None:
@@ -160,6 +156,7 @@ class _Build:
         self.loaded_documents: DocumentCache | None = None
         self.search_mode = "now"
         self.search_shards: dict[str, str] = {}  # search shard -> key of its bundle in the site (manifest)
+        self.stored: set[str] | None = None  # the names in the search document store (stored_documents)
 
     def timed(self, name: str) -> None:
         now = time.perf_counter()
@@ -288,8 +285,7 @@ class _Build:
 
         # render and write
         staging = make_staging(target)
-        docs_old = self.docs_folder(target) if reuse else None
-        docs_new = self.new_docs_folder(target)
+        docs_new = self.docs_store(target)
         outputs: dict[str, str] = {}  # output path -> hash
         docs: dict[str, str] = {}  # search document path -> hash
         units: dict[str, dict[str, Any]] = {}
@@ -330,11 +326,11 @@ class _Build:
                 else:
                     entry = old_units[unit]
                     units[unit] = entry
-                    self.reuse_files(entry["files"], target, staging, manifest, outputs, docs, docs_old, docs_new)
+                    self.reuse_files(entry["files"], target, staging, manifest, outputs, docs, docs_new)
             if shared_reused:
                 assert shared_entry is not None and manifest is not None
                 units[SHARED] = shared_entry
-                self.reuse_files(shared_entry["files"], target, staging, manifest, outputs, docs, docs_old, docs_new)
+                self.reuse_files(shared_entry["files"], target, staging, manifest, outputs, docs, docs_new)
                 self.stats.reused.append(SHARED)
             else:
                 out = shared_output[0]
@@ -360,15 +356,12 @@ class _Build:
                 if signature is not None:
                     recorded[rel] = [content_hash] + signature
             swap_in(staging, target, self.remove_mode)
-            if docs_new is not None and self.incremental:
-                self.keep_docs_folder(target, docs_new)
-            elif docs_new is not None:
-                shutil.rmtree(docs_new, ignore_errors=True)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
-            if docs_new is not None:
+            if not self.incremental:  # a kept store only gained documents: the next build prunes them
                 shutil.rmtree(docs_new, ignore_errors=True)
             raise
+        self.finish_store(docs_new, docs)
         self.timed("swap")
         pages = sorted(outputs)
         if self.incremental:
@@ -425,27 +418,41 @@ class _Build:
             len(verify_outputs(target, manifest.outputs)) == len(manifest.outputs)
 
     def reuse_files(self, files: list[str], target: Path, staging: Path, manifest: Manifest | None,
-                    outputs: dict[str, str], docs: dict[str, str], docs_old: Path | None, docs_new: Path | None) -> None:
+                    outputs: dict[str, str], docs: dict[str, str], store: Path) -> None:
+        """Hard-link a reused unit's files from the current site; its search documents stay in the store."""
+        from .search import stored_name
+
         assert manifest is not None
         old_docs = manifest.search.get("docs", {})
+        stored = self.stored_documents(store)
         for rel in files:
             link_new(staging, rel, f"{target}/{rel}")  # strings: 10,000 pathlib joins cost 0.1 s
             outputs[rel] = manifest.outputs[rel][0]
             self.stats.linked += 1
-            if rel in old_docs and docs_new is not None:
-                try:
-                    if docs_old is None:
-                        raise OSError("no search documents kept")
-                    link_new(docs_new, rel, f"{docs_old}/{rel}")
+            if rel in old_docs:
+                if stored_name(old_docs[rel]) in stored:
                     docs[rel] = old_docs[rel]
-                except OSError:  # the kept search document is gone: make it again from the page
-                    from .search import search_document
+                else:  # the kept search document is gone: make it again from the page
+                    self.store_again(rel, target, store, docs)
 
-                    document = search_document((target / rel).read_text(encoding="utf-8"))
-                    if document is not None:
-                        encoded = document.encode("utf-8")
-                        write_new(docs_new, rel, encoded)
-                        docs[rel] = digest(encoded)
+    def stored_documents(self, store: Path) -> set[str]:
+        """The names in the search document store, listed once per build."""
+        if self.stored is None:
+            try:
+                self.stored = set(os.listdir(store))
+            except OSError:
+                self.stored = set()
+        return self.stored
+
+    @staticmethod
+    def store_again(rel: str, target: Path, store: Path, docs: dict[str, str]) -> None:
+        from .search import search_document, store_document
+
+        document = search_document((target / rel).read_text(encoding="utf-8"))
+        if document is not None:
+            encoded = document.encode("utf-8")
+            docs[rel] = digest(encoded)
+            store_document(store, docs[rel], encoded)
 
     def write_copies(self, copies: dict[str, tuple[Path, str]], target: Path, staging: Path, good: set[str],
                      manifest: Manifest | None) -> dict[str, str]:
@@ -576,36 +583,32 @@ class _Build:
             manifest.save(path)
             prune(Path(self.cache_dir), path)
 
-    def docs_folder(self, target: Path) -> Path | None:
-        """Where the current site's search documents are kept (None without a cache)."""
-        name = "search-" + manifest_path(Path("."), target, self.options).stem.removeprefix("build-")
+    def docs_store(self, target: Path) -> Path:
+        """The store of search documents of this output folder (search.py): kept between builds in the
+        cache folder or the serve state, a temporary folder for a build without a cache. A clean build
+        starts it empty."""
         if self.state is not None:
-            return self.state.docs_current.get(str(target))
-        if self.cache_dir is not None:
-            return Path(self.cache_dir) / name
-        return None
-
-    def new_docs_folder(self, target: Path) -> Path:
-        if self.state is not None:
-            return self.state.new_docs()
-        current = self.docs_folder(target)
-        if current is None:
-            return Path(tempfile.mkdtemp(prefix="journeymap-search-"))
-        current.parent.mkdir(parents=True, exist_ok=True)
-        if self.cache_dir is not None and self.state is None:
+            store = self.state.docs_store(target)
+        elif self.cache_dir is not None:
             ensure_cache_dir(Path(self.cache_dir))
-        return Path(tempfile.mkdtemp(prefix=current.name + ".building-", dir=current.parent))
+            store = Path(self.cache_dir) / ("search-" + manifest_path(Path("."), target, self.options).stem.removeprefix("build-"))
+        else:
+            return Path(tempfile.mkdtemp(prefix="journeymap-search-"))
+        if self.clean:
+            shutil.rmtree(store, ignore_errors=True)
+        store.mkdir(parents=True, exist_ok=True)
+        return store
 
-    def keep_docs_folder(self, target: Path, docs_new: Path) -> None:
-        if self.state is not None:  # generations are never renamed: a deferred index may be reading one
-            previous = self.state.docs_current.get(str(target))
-            self.state.docs_current[str(target)] = docs_new
-            if previous is not None:
-                self.state.release(previous)
-            return
-        current = self.docs_folder(target)
-        assert current is not None
-        swap_in(docs_new, current, self.remove_mode)
+    def finish_store(self, store: Path, docs: dict[str, str]) -> None:
+        """After a successful build: a temporary store is removed, a kept one loses the documents no page has."""
+        from .search import prune_store
+
+        if not self.incremental:
+            shutil.rmtree(store, ignore_errors=True)
+        elif self.state is not None:
+            self.state.prune(store, docs.values())
+        else:
+            prune_store(store, docs.values())
 
     @property
     def remove_mode(self) -> str:

@@ -42,7 +42,7 @@ from . import __version__
 from .content import LazyDocument, load_document
 from .diagnostics import Diagnostic, Severity
 
-FORMAT = 4
+FORMAT = 5
 CACHE_DIR = ".journeymap-cache"
 LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "svgwrite", "uharfbuzz", "fonttools",
              "pagefind", "pagefind-bin", "pydantic", "pydantic-core", "pyyaml")

@@ -50,9 +50,9 @@ def default_jobs() -> int:
 
 
 def write_unit(pages: dict[str, bytes], staging: Path, docs_dir: Path | None) -> UnitOutput:
-    """Write a unit's files into staging and their search documents into docs_dir."""
+    """Write a unit's files into staging and their search documents into the store docs_dir."""
     from .output import write_new
-    from .search import search_document
+    from .search import search_document, store_document
 
     out = UnitOutput()
     for rel, data in sorted(pages.items()):
@@ -62,8 +62,8 @@ def write_unit(pages: dict[str, bytes], staging: Path, docs_dir: Path | None) ->
             document = search_document(data.decode("utf-8"))
             if document is not None:
                 encoded = document.encode("utf-8")
-                write_new(docs_dir, rel, encoded)
                 out.docs[rel] = digest(encoded)
+                store_document(docs_dir, out.docs[rel], encoded)
     return out
 
 

@@ -19,6 +19,7 @@ search page says so plainly there, and everything else works.
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -107,8 +108,9 @@ _SECONDARY_UNUSED = ("pagefind.js", "pagefind-worker.js", SHARD_LIST)  # and was
 class Shard:
     name: str  # "site" or "j<number>"
     folder: str  # its bundle, relative to the site: BUNDLE_DIR for the primary
-    docs: tuple[str, ...]  # its search documents (paths relative to the docs folder and the site)
+    docs: tuple[str, ...]  # its search documents: the pages' paths, relative to the site
     key: str  # changes exactly when its bundle would: folder and documents with their hashes
+    hashes: tuple[str, ...] = ()  # the documents' content hashes, as in `docs`: their names in the store
 
 
 def shard_count(documents: int) -> int:
@@ -138,7 +140,8 @@ def plan_shards(docs: Mapping[str, str], journeys: Mapping[str, Iterable[str]]) 
         folder = BUNDLE_DIR if index == 0 else f"{BUNDLE_DIR}/{SHARD_DIR}/{name}"
         rels = tuple(groups[name])
         record = json.dumps([folder, [[rel, docs[rel]] for rel in rels]], separators=(",", ":"))
-        shards.append(Shard(name, folder, rels, hashlib.blake2b(record.encode("utf-8"), digest_size=16).hexdigest()))
+        shards.append(Shard(name, folder, rels, hashlib.blake2b(record.encode("utf-8"), digest_size=16).hexdigest(),
+                            tuple(docs[rel] for rel in rels)))
     return shards
 
 
@@ -153,16 +156,17 @@ def bundle_of(rel: str) -> str | None:
 
 
 def index_shards(shards: Sequence[Shard], docs_dir: Path, site: Path, jobs: int = SEARCH_JOBS) -> None:
-    """Index each shard's documents (from `docs_dir`) into site/<shard.folder>, `jobs` Pagefind processes
-    at a time. Each run reads a folder of hard links to just its documents."""
+    """Index each shard's documents (from the store `docs_dir`) into site/<shard.folder>, `jobs` Pagefind
+    processes at a time. Each run reads a folder of hard links to just its documents, at their pages' paths
+    (Pagefind takes a result's URL from its file's path)."""
     if not shards:
         return
     work = Path(tempfile.mkdtemp(prefix=".journeymap-shards-", dir=Path(docs_dir).parent))
 
     def one(shard: Shard) -> None:
         source = work / shard.name
-        for rel in shard.docs:
-            _link(Path(docs_dir) / rel, source / rel)
+        for rel, content_hash in zip(shard.docs, shard.hashes):
+            _link(Path(docs_dir) / stored_name(content_hash), source / rel)
         out = Path(tempfile.mkdtemp(prefix=f".pagefind-{shard.name}-", dir=site))  # beside its target: renames
         try:
             index_documents(source, out / "bundle")
@@ -180,6 +184,46 @@ def index_shards(shards: Sequence[Shard], docs_dir: Path, site: Path, jobs: int 
                 pass
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+# --- the store of search documents ----------------------------------------------------------------------
+# One file per distinct document, named by its content hash: a build writes the documents of the pages it
+# rendered and reuses every other one where it is, without copying or linking anything; `prune_store`
+# removes the documents no page has any more.
+
+
+def stored_name(content_hash: str) -> str:
+    return content_hash + ".html"
+
+
+def store_document(store: Path | str, content_hash: str, data: bytes) -> None:
+    """Put a document in the store, unless it is there already (the same name means the same bytes).
+    Written under a temporary name, then renamed: a build stopped halfway leaves no partial document."""
+    path = f"{store}/{stored_name(content_hash)}"
+    if os.path.exists(path):
+        return
+    os.makedirs(store, exist_ok=True)
+    temp = f"{path}.{os.getpid()}.tmp"
+    with open(temp, "wb") as out:
+        out.write(data)
+    os.replace(temp, path)
+
+
+def prune_store(store: Path, keep: Iterable[str]) -> None:
+    """Remove whatever in the store is not a document of `keep` (content hashes): old documents, and the
+    leftovers of a stopped build."""
+    wanted = {stored_name(content_hash) for content_hash in keep}
+    try:
+        entries = list(os.scandir(store))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name not in wanted:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
 
 
 def write_shard_list(site: Path, shards: Sequence[Shard]) -> None:

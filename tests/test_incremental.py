@@ -12,6 +12,7 @@ leads to step 1 of the next (0 -> 1 -> 2 -> 0).
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -201,6 +202,28 @@ def test_compiled_templates_are_kept_between_builds(project: Project) -> None:
     project.edit(rel, project.line(rel, "action"), 'action: "Waits for the courier, again."')
     assert rendered(project.build()) == {J2, "shared"}
     assert {path: path.stat().st_mtime_ns for path in folders[0].glob("*.cache")} == compiled  # read, not compiled again
+    project.assert_clean()
+
+
+def test_search_documents_are_stored_once_by_content(project: Project) -> None:
+    """The store keeps one file per search document, named by its hash: an edit writes the documents of
+    the pages it changed, leaves every other one untouched and removes the ones no page has any more."""
+    store = next(project.cache.glob("search-*"))
+    before = {path.name: path.stat().st_ino for path in store.iterdir()}
+    rel = "journeys/journey-0002/touchpoints/003-step-3.md"
+    project.edit(rel, project.line(rel, "action"), 'action: "Waits for the courier, again."')
+    project.build()
+    after = {path.name: path.stat().st_ino for path in store.iterdir()}
+    manifest = json.loads(next(project.cache.glob("build-*.json")).read_text(encoding="utf-8"))
+    assert set(after) == {f"{content_hash}.html" for content_hash in manifest["search"]["docs"].values()}
+    kept = set(before) & set(after)
+    assert 0 < len(set(after) - kept) < 5 and len(kept) > len(after) - 5  # the edited step's pages only
+    assert all(before[name] == after[name] for name in kept)  # not written again
+    victim = store / f"{manifest['search']['docs']['journeys/journey-0000/index.html']}.html"
+    victim.unlink()  # a document lost from the cache is made again from its page (journey-0000 is reused)
+    project.edit(rel, 'action: "Waits for the courier, again."', 'action: "Waits for the courier, once more."')
+    assert J0 in project.build().stats.reused
+    assert victim.is_file()
     project.assert_clean()
 
 
