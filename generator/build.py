@@ -266,7 +266,7 @@ class _Build:
                     self.stats.reused.append(unit)
                     continue
             to_render.append(journey.id)
-        shared_key = digest_json([self.key, self.inputs.content_digest() if self.inputs else None,
+        shared_key = digest_json([self.key, sorted(renderer.shared_reads(self.inputs.content).items()) if self.inputs else None,
                                   sorted(j.id for j in renderer.journeys)])
         shared_entry = old_units.get(SHARED)
         shared_reused = bool(shared_entry and shared_entry["key"] == shared_key and all(rel in good for rel in shared_entry["files"]))

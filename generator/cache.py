@@ -107,9 +107,6 @@ class Inputs:
     font: str | None
     data: dict[str, bytes] = field(default_factory=dict, repr=False)  # the content files' bytes, read once
 
-    def content_digest(self) -> str:
-        return digest_json(sorted(self.content.items()))
-
 
 def _files(folder: Path) -> Iterator[tuple[str, Path]]:
     """Every file under folder (relative POSIX path, path), sorted; dot files and caches left out."""

@@ -299,6 +299,22 @@ class SiteRenderer:
         }
         return {"files": files, "facts": facts}
 
+    def shared_reads(self, content: dict[str, str]) -> dict[str, str]:
+        """What the shared unit reads: every content file (relative path -> content hash), except that a
+        touchpoint counts by the fields the shared pages show, not by its Markdown body nor the
+        SHARED_IGNORES fields, so an edit of what a customer does or thinks at one step does not re-render
+        the site-wide pages. With theme.custom_dir, templates may show anything: every file counts whole."""
+        if self.config.theme.custom_dir:
+            return dict(content)
+        reads = dict(content)
+        for journey in self.site.journeys.values():
+            for tp in journey.touchpoints + journey.unplaced:
+                rel = self._rel(tp.source)
+                if rel in reads:
+                    shown = tp.meta.model_dump(mode="json", exclude=SHARED_IGNORES)
+                    reads[rel] = json.dumps(shown, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return reads
+
     def link_facts(self, targets: Iterable[str]) -> list[tuple[str, str | None, bool]]:
         """How each link target resolves now: (target, page key or None, is a content asset)."""
         return [(target, dict.get(self.content_pages, target), target in self.assets) for target in sorted(targets)]
@@ -1075,6 +1091,11 @@ def _site_json(root: str, search: str, pagefind: str, directory_urls: bool) -> M
                                     "directoryUrls": directory_urls}))
 
 
+# Touchpoint fields no shared page of the default theme shows (home, personas, pain points, opportunities,
+# teams, search, 404, sitemap): an edit of only these, or of a touchpoint's body, leaves those pages as they
+# were (`shared_reads`). tests/test_incremental.py edits each one and compares with a clean build.
+SHARED_IGNORES = frozenset({"action", "thought", "frontstage", "backstage", "support", "evidence", "next", "extra",
+                            "last_reviewed", "actor"})
 TEMPLATE_CACHE_DIR: Path | None = None  # set by build(): compiled templates kept between builds
 
 

@@ -12,6 +12,7 @@ leads to step 1 of the next (0 -> 1 -> 2 -> 0).
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from helpers import REPO, run_journeymap, tree_bytes
 from journeymap.build import build
@@ -92,11 +94,62 @@ def test_no_change_rebuild_reads_nothing_and_writes_nothing(project: Project) ->
 
 def test_touchpoint_edit_renders_its_journey_and_the_shared_pages(project: Project) -> None:
     rel = "journeys/journey-0002/touchpoints/003-step-3.md"
-    project.edit(rel, project.line(rel, "action"), 'action: "Waits for the courier, again."')
+    project.edit(rel, project.line(rel, "title"), 'title: "Waits for the courier"')  # listed site-wide
     result = project.build()
     assert rendered(result) == {J2, "shared"}
     assert J0 in result.stats.reused and J1 in result.stats.reused
     assert result.stats.linked > 0 and result.stats.search == "indexed"
+    project.assert_clean()
+
+
+def edit_front_matter(path: Path, field: str, value: object) -> None:
+    text = path.read_text(encoding="utf-8")
+    _, front, body = text.split("---\n", 2)
+    data = yaml.safe_load(front)
+    data[field] = value
+    path.write_text("---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False) + "---\n" + body, encoding="utf-8")
+
+
+# A value for each touchpoint field the shared pages do not show (site.SHARED_IGNORES), and one for some
+# they do show: editing the first kind renders the touchpoint's journey only, the second the shared pages too.
+NOT_SHOWN_SITE_WIDE = {
+    "action": "Checks the parcel tracker.", "thought": "Where is it now?", "frontstage": ["Courier calls"],
+    "backstage": ["Depot scans the parcel"], "support": ["Tracking system"],
+    "evidence": [{"title": "Tracker logs", "url": "https://example.com/logs"}], "next": ["journey-0000/step-2"],
+    "extra": {"kpi": "Calls per parcel"}, "last_reviewed": dt.date(2026, 5, 1), "actor": "frontstage",
+}
+SHOWN_SITE_WIDE = {
+    "title": "Tracks the parcel", "emotion": 2, "owner": "logistics", "channel": "app",
+    "pain_points": [{"title": "Tracker is vague", "severity": "high"}],
+    "opportunities": [{"title": "Live courier map", "impact": "high", "effort": "low"}],
+}
+
+
+def test_every_field_the_shared_pages_do_not_show_leaves_them_as_they_were(project: Project) -> None:
+    from journeymap.site import SHARED_IGNORES
+
+    assert set(NOT_SHOWN_SITE_WIDE) == SHARED_IGNORES
+    path = project.path("journeys/journey-0002/touchpoints/003-step-3.md")
+    for field_name, value in NOT_SHOWN_SITE_WIDE.items():
+        edit_front_matter(path, field_name, value)
+        assert rendered(project.build()) == {J2}, field_name
+        project.assert_clean()  # the shared pages kept are exactly what a clean build makes
+    path.write_text(path.read_text(encoding="utf-8") + "\nOne more paragraph of the step.\n", encoding="utf-8")
+    assert rendered(project.build()) == {J2}  # the Markdown body is shown on the journey's pages only
+    project.assert_clean()
+    for field_name, value in SHOWN_SITE_WIDE.items():
+        edit_front_matter(path, field_name, value)
+        assert rendered(project.build()) == {J2, "shared"}, field_name
+        project.assert_clean()
+
+
+def test_with_custom_templates_any_touchpoint_edit_renders_the_shared_pages(project: Project) -> None:
+    (project.root / "overrides").mkdir()
+    with open(project.root / "site_config.yml", "a", encoding="utf-8") as config:
+        config.write("theme:\n  custom_dir: overrides\n")
+    project.build()
+    edit_front_matter(project.path("journeys/journey-0002/touchpoints/003-step-3.md"), "action", "Checks again.")
+    assert rendered(project.build()) == {J2, "shared"}  # a custom template may show any field
     project.assert_clean()
 
 
@@ -199,7 +252,7 @@ def test_compiled_templates_are_kept_between_builds(project: Project) -> None:
     compiled = {path: path.stat().st_mtime_ns for path in folders[0].glob("*.cache")}
     assert len(compiled) >= 10  # every page template and partial
     rel = "journeys/journey-0002/touchpoints/003-step-3.md"
-    project.edit(rel, project.line(rel, "action"), 'action: "Waits for the courier, again."')
+    project.edit(rel, project.line(rel, "title"), 'title: "Waits for the courier"')
     assert rendered(project.build()) == {J2, "shared"}
     assert {path: path.stat().st_mtime_ns for path in folders[0].glob("*.cache")} == compiled  # read, not compiled again
     project.assert_clean()

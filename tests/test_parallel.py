@@ -62,15 +62,24 @@ def test_units_give_the_bytes_of_render_site(synthetic: Path, tmp_path: Path, al
     assert extra and all(rel.startswith("pagefind/") or rel == ".journeymap-site" for rel in extra)
 
 
-def test_parallel_incremental_equals_clean(synthetic: Path, tmp_path: Path, always_parallel: None) -> None:
+def built_then_retitled(synthetic: Path, tmp_path: Path, touchpoint: str, jobs: int) -> tuple[Path, Path]:
+    """A copy of the synthetic project built with a cache, then one touchpoint retitled (a title the
+    shared pages list too). Returns the project and its cache folder."""
     import shutil
 
     root = tmp_path / "project"
     shutil.copytree(synthetic, root)
     cache = root / ".journeymap-cache"
-    build(root, tmp_path / "site", jobs=2, cache_dir=cache)
-    touchpoint = root / "content/journeys/journey-0003/touchpoints/002-step-2.md"
-    touchpoint.write_text(touchpoint.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    build(root, tmp_path / "site", jobs=jobs, cache_dir=cache)
+    path = root / "content/journeys" / touchpoint
+    lines = path.read_text(encoding="utf-8").split("\n")
+    path.write_text("\n".join('title: "Retitled step"' if line.startswith("title:") else line for line in lines),
+                    encoding="utf-8")
+    return root, cache
+
+
+def test_parallel_incremental_equals_clean(synthetic: Path, tmp_path: Path, always_parallel: None) -> None:
+    root, cache = built_then_retitled(synthetic, tmp_path, "journey-0003/touchpoints/002-step-2.md", jobs=2)
     result = build(root, tmp_path / "site", jobs=2, cache_dir=cache)
     assert set(result.stats.rendered) == {"journey:journey-0003", "shared"}
     build(root, tmp_path / "clean", jobs=1)
@@ -81,15 +90,8 @@ def test_a_small_change_to_a_big_site_renders_its_journey_beside_the_shared_page
         synthetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Big site (24 touchpoints over a threshold of 20), small change (6 touchpoints under it): one forked
     worker renders the journey while this process renders the shared pages; same bytes as a clean build."""
-    import shutil
-
     monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 20)
-    root = tmp_path / "project"
-    shutil.copytree(synthetic, root)
-    cache = root / ".journeymap-cache"
-    build(root, tmp_path / "site", jobs=1, cache_dir=cache)
-    touchpoint = root / "content/journeys/journey-0001/touchpoints/003-step-3.md"
-    touchpoint.write_text(touchpoint.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    root, cache = built_then_retitled(synthetic, tmp_path, "journey-0001/touchpoints/003-step-3.md", jobs=1)
     result = build(root, tmp_path / "site", jobs=2, cache_dir=cache, start_method="fork")
     assert {"journey:journey-0001", "shared"} <= set(result.stats.rendered)
     assert len(result.stats.reused) >= 2  # (journey-0000 reads that journey's step titles)
