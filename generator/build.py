@@ -121,23 +121,22 @@ def build(root: Path, site_dir: Path | None = None, include_drafts: bool = False
     `search="later"` (with `state`, for `journeymap serve`): when pages changed, keep the current search
     index and leave re-indexing to the caller (`index_later`), so the new pages are served at once.
     """
-    from . import site as site_module
-    from . import textmeasure
+    from . import cache, textmeasure
 
     run = _Build(Path(root).resolve(), site_dir, include_drafts, strict, jobs, clean, cache_dir, state, progress,
                  start_method)
     run.search_mode = search if state is not None else "now"
-    previous = textmeasure.SUBSET_CACHE_DIR, site_module.TEMPLATE_CACHE_DIR
+    previous = textmeasure.SUBSET_CACHE_DIR, cache.TEMPLATE_CACHE_DIR
     if cache_dir is not None:  # font subsets and compiled templates survive between builds
         textmeasure.SUBSET_CACHE_DIR = Path(cache_dir) / "fonts"
-        site_module.TEMPLATE_CACHE_DIR = Path(cache_dir) / "templates"
+        cache.TEMPLATE_CACHE_DIR = Path(cache_dir) / "templates"
     elif state is not None:  # made by workers, read by this process
         textmeasure.SUBSET_CACHE_DIR = state.docs_dir("fonts")
-        site_module.TEMPLATE_CACHE_DIR = state.docs_dir("templates")
+        cache.TEMPLATE_CACHE_DIR = state.docs_dir("templates")
     try:
         return run.build()
     finally:
-        textmeasure.SUBSET_CACHE_DIR, site_module.TEMPLATE_CACHE_DIR = previous
+        textmeasure.SUBSET_CACHE_DIR, cache.TEMPLATE_CACHE_DIR = previous
 
 
 class _Build:

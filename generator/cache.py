@@ -43,6 +43,7 @@ from .content import LazyDocument, load_document
 from .diagnostics import Diagnostic, Severity
 
 FORMAT = 5
+TEMPLATE_CACHE_DIR: Path | None = None  # set by build(): compiled templates kept between builds (site.py)
 CACHE_DIR = ".journeymap-cache"
 LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "svgwrite", "uharfbuzz", "fonttools",
              "pagefind", "pagefind-bin", "pydantic", "pydantic-core", "pyyaml")

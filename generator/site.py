@@ -1096,21 +1096,18 @@ def _site_json(root: str, search: str, pagefind: str, directory_urls: bool) -> M
 # were (`shared_reads`). tests/test_incremental.py edits each one and compares with a clean build.
 SHARED_IGNORES = frozenset({"action", "thought", "frontstage", "backstage", "support", "evidence", "next", "extra",
                             "last_reviewed", "actor"})
-TEMPLATE_CACHE_DIR: Path | None = None  # set by build(): compiled templates kept between builds
-
-
 def _bytecode_cache() -> BytecodeCache | None:
     """Compiled templates from earlier builds, saving the 0.15 s that compiling the theme takes on every
     incremental build. Jinja checks each against its source; the folder is per journeymap code, which
     sets the Environment's options (older folders are removed)."""
-    if TEMPLATE_CACHE_DIR is None:
-        return None
-    from .cache import code_digest
+    from . import cache
 
-    folder = TEMPLATE_CACHE_DIR / code_digest()[:16]
+    if cache.TEMPLATE_CACHE_DIR is None:
+        return None
+    folder = cache.TEMPLATE_CACHE_DIR / cache.code_digest()[:16]
     try:
         if not folder.is_dir():
-            shutil.rmtree(TEMPLATE_CACHE_DIR, ignore_errors=True)
+            shutil.rmtree(cache.TEMPLATE_CACHE_DIR, ignore_errors=True)
             folder.mkdir(parents=True)
     except OSError:
         return None  # an unwritable cache folder: compile as usual
