@@ -6,10 +6,13 @@
     plan     which units of work must be rendered: the journeys whose inputs changed, the shared
              pages when any content changed; everything else is reused from the current site
     render   journeys in worker processes, shared pages in this one (parallel.py)
-    write    into a staging folder: new files written, unchanged ones hard-linked from site_dir
+    write    into a staging folder: a full build writes every file; an incremental one only the
+             files of the units it rendered
     search   Pagefind over the pages' search documents, only when one of them changed
-    swap     the staging folder replaces site_dir (a failed build leaves the old site untouched);
-             the manifest records what this build read and wrote, for the next one
+    swap     a full build's staging folder replaces site_dir; an incremental build moves its new
+             files into site_dir and deletes the ones that are gone, leaving the rest untouched (a
+             failed build leaves the old site as it was, before either); the manifest records what
+             this build read and wrote, for the next one
 
 Without a cache (`cache_dir=None`, `state=None`, the default for the Python API) every build is a
 full build; `journeymap build` keeps its cache in <project>/.journeymap-cache/ and `journeymap serve`
@@ -30,7 +33,8 @@ from typing import Any, Callable, Iterable
 from .cache import (CACHE_DIR, DocumentCache, Inputs, Manifest, diagnostics_from, digest, digest_json, ensure_cache_dir,
                     global_key, manifest_path, prune, scan_inputs, site_files, stat_signature, verify_outputs)
 from .diagnostics import Diagnostic, DiagnosticError
-from .output import ALWAYS_KEPT, MARKER, MARKER_TEXT, check_site_dir, copy_new, link_new, make_staging, swap_in, write_new
+from .output import (ALWAYS_KEPT, MARKER, MARKER_TEXT, check_site_dir, checked_path, copy_new, link_new, make_staging,
+                     swap_in, update_in_place, write_new)
 
 SHARED = "shared"
 Progress = Callable[[int, int], None]  # (units done, units to render); (0, 0) while the search index is written
@@ -44,7 +48,7 @@ class BuildStats:
     rendered: list[str] = field(default_factory=list)  # units rendered (journey:<id>, shared)
     reused: list[str] = field(default_factory=list)  # units taken from the current site
     written: int = 0  # files written
-    linked: int = 0  # files hard-linked from the current site
+    linked: int = 0  # files kept from the current site (untouched, or hard-linked into a new folder)
     search: str = ""  # "indexed", "reused" or "" (no search index written)
     shards: dict[str, str] = field(default_factory=dict)  # search shard -> "indexed" or "reused" (search.py)
     jobs: int = 1
@@ -156,6 +160,7 @@ class _Build:
         self.search_mode = "now"
         self.search_shards: dict[str, str] = {}  # search shard -> key of its bundle in the site (manifest)
         self.stored: set[str] | None = None  # the names in the search document store (stored_documents)
+        self.in_place = False  # an incremental build: update site_dir file by file (see update_in_place)
 
     def timed(self, name: str) -> None:
         now = time.perf_counter()
@@ -249,6 +254,7 @@ class _Build:
         renderer.charts = self.load_charts()
         reuse = manifest is not None and manifest.key == self.key and (target / MARKER).is_file()
         good = verify_outputs(target, manifest.outputs) if reuse and manifest else set()
+        self.in_place = reuse
         old_units = manifest.units if reuse and manifest else {}
 
         # plan: which units must be rendered
@@ -348,13 +354,12 @@ class _Build:
                 self.progress(0, 0)  # total 0: a step without a count (the search index)
             search = self.search(target, staging, docs_new, docs, manifest if reuse else None, good, units)
             self.timed("search")
-            write_new(staging, MARKER, MARKER_TEXT.encode("utf-8"))
-            recorded: dict[str, list[Any]] = {}
-            for rel, content_hash in {**outputs, **copied, **kept, **search}.items():
-                signature = stat_signature(f"{staging}/{rel}")
-                if signature is not None:
-                    recorded[rel] = [content_hash] + signature
-            swap_in(staging, target, self.remove_mode)
+            recorded, moves = self.record({**outputs, **copied, **kept, **search}, target, staging, manifest, good)
+            if self.in_place:
+                update_in_place(staging, target, moves, site_files(target) - set(recorded) - {MARKER})
+            else:
+                write_new(staging, MARKER, MARKER_TEXT.encode("utf-8"))
+                swap_in(staging, target, self.remove_mode)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             if not self.incremental:  # a kept store only gained documents: the next build prunes them
@@ -377,6 +382,28 @@ class _Build:
         return BuildResult(site, target, diagnostics, pages, self.stats)
 
     # --- pieces -------------------------------------------------------------------------------------
+
+    def record(self, hashes: dict[str, str], target: Path, staging: Path, manifest: Manifest | None,
+               good: set[str]) -> tuple[dict[str, list[Any]], list[str]]:
+        """Output path -> [hash, size, mtime, inode] of the new site, and (in place) the staged files to
+        move into site_dir. In place, a file this build did not write, or wrote with the bytes site_dir
+        already has, stays as it is and keeps its entry in the last manifest."""
+        recorded: dict[str, list[Any]] = {}
+        moves: list[str] = []
+        old = manifest.outputs if self.in_place and manifest is not None else {}
+        for rel, content_hash in hashes.items():
+            entry = old.get(rel)
+            if entry is not None and entry[0] == content_hash and rel in good:
+                recorded[rel] = entry
+                continue
+            signature = stat_signature(f"{staging}/{rel}")
+            if signature is not None:
+                moves.append(rel)
+            elif self.in_place:  # not written by this build: a kept file (CNAME, ...) or a changed search file
+                signature = stat_signature(f"{target}/{rel}")
+            if signature is not None:
+                recorded[rel] = [content_hash] + signature
+        return recorded, moves
 
     def render_jobs(self, renderer: Any, to_render: list[str], shared_reused: bool) -> int:
         """Worker processes for this build: every core for a big render; one worker beside this process
@@ -425,7 +452,8 @@ class _Build:
         old_docs = manifest.search.get("docs", {})
         stored = self.stored_documents(store)
         for rel in files:
-            link_new(staging, rel, f"{target}/{rel}")  # strings: 10,000 pathlib joins cost 0.1 s
+            if not self.in_place:
+                link_new(staging, rel, f"{target}/{rel}")  # strings: 10,000 pathlib joins cost 0.1 s
             outputs[rel] = manifest.outputs[rel][0]
             self.stats.linked += 1
             if rel in old_docs:
@@ -459,7 +487,8 @@ class _Build:
         old = manifest.outputs if manifest is not None else {}
         for rel, (source, content_hash) in sorted(copies.items()):
             if rel in good and rel in old and old[rel][0] == content_hash:
-                link_new(staging, rel, target / rel)
+                if not self.in_place:
+                    link_new(staging, rel, target / rel)
                 self.stats.linked += 1
             else:
                 copy_new(staging, rel, Path(source))
@@ -474,7 +503,10 @@ class _Build:
             current = target / name
             if current.is_file() and not (staging / name).exists():
                 try:
-                    link_new(staging, name, current)
+                    if not self.in_place:  # in place it stays where it is
+                        link_new(staging, name, current)
+                    else:
+                        checked_path(staging, name)
                 except ValueError:
                     continue  # a keep_files entry that is not a plain relative path
                 kept[name] = digest(current.read_bytes())
@@ -484,9 +516,13 @@ class _Build:
                manifest: Manifest | None, good: set[str], units: dict[str, dict[str, Any]]) -> dict[str, str]:
         """Write staging/pagefind: one bundle per search shard (search.py), each reused from the current
         site when its documents did not change, else indexed again. Returns its files' hashes."""
-        from .search import BUNDLE_DIR, index_search, index_shards, plan_shards, write_shard_list
+        from .search import BUNDLE_DIR, SHARD_LIST, bundle_of, index_search, index_shards, plan_shards, write_shard_list
 
         if not docs or docs_dir is None:
+            if self.in_place:  # Pagefind reads the whole site: the pages this build did not write too
+                for rel in sorted(rel for unit in units.values() for rel in unit["files"]):
+                    if rel.endswith(".html") and not os.path.exists(f"{staging}/{rel}"):
+                        link_new(staging, rel, f"{target}/{rel}")
             index_search(staging)  # no page has a search body (custom templates): index the pages whole
             self.stats.search, self.search_shards = "indexed", {}
             return _bundle_hashes(staging, {})
@@ -496,24 +532,31 @@ class _Build:
         fresh = [shard for shard in shards if not (old.get(shard.name) == shard.key and old_files.get(shard.folder)
                                                    and all(rel in good for rel in old_files[shard.folder]))]
         current = target / BUNDLE_DIR
+        outputs = manifest.outputs if manifest is not None else {}
         if self.search_mode == "later" and fresh and (current / "pagefind.js").is_file():
             # serve: keep the current index until index_later has written the new one
             self.stats.search, self.search_shards = "deferred", dict(old)
+            if self.in_place:
+                return {rel: outputs[rel][0] if rel in good else digest((target / rel).read_bytes())
+                        for rel in outputs if bundle_of(rel) is not None or rel == f"{BUNDLE_DIR}/{SHARD_LIST}"}
             for path in sorted(current.rglob("*")):
                 if path.is_file():
                     link_new(staging, path.relative_to(target).as_posix(), path)
-            return _bundle_hashes(staging, manifest.outputs if manifest is not None else {})
+            return _bundle_hashes(staging, outputs)
+        kept: dict[str, str] = {}
         for shard in shards:
             if shard not in fresh:
                 for rel in old_files[shard.folder]:
-                    link_new(staging, rel, f"{target}/{rel}")
+                    if not self.in_place:
+                        link_new(staging, rel, f"{target}/{rel}")
+                    kept[rel] = outputs[rel][0]
                 self.stats.linked += len(old_files[shard.folder])
         index_shards(fresh, docs_dir, staging)
         write_shard_list(staging, shards)
         self.stats.search = "indexed" if fresh else "reused"
         self.stats.shards = {shard.name: "indexed" if shard in fresh else "reused" for shard in shards}
         self.search_shards = {shard.name: shard.key for shard in shards}
-        return _bundle_hashes(staging, manifest.outputs if manifest is not None else {})
+        return {**kept, **_bundle_hashes(staging, outputs)} if self.in_place else _bundle_hashes(staging, outputs)
 
     # --- cache storage -------------------------------------------------------------------------------
 

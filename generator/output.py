@@ -1,4 +1,5 @@
-"""Write a built site atomically: into a temporary folder beside site_dir, then swap it in.
+"""Write a built site atomically: into a temporary folder beside site_dir, then swap it in; or, for an
+incremental build, update the last build in place, file by file (`update_in_place`).
 
 Safety rules: site_dir may not be, contain or lie inside the content folder, the theme, the project
 root, the home folder or /; a non-empty site_dir is replaced only if it carries our marker file (so we
@@ -7,6 +8,7 @@ are carried over into the new build.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -124,6 +126,9 @@ def link_new(root: Path | str, rel: str, source: Path | str) -> str:
     except FileExistsError:
         os.unlink(path)
         return link_new(root, rel, source)
+    except FileNotFoundError:  # a folder of that name was made and removed since (_made_dirs remembers it)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        os.link(source, path)
     except OSError:
         shutil.copyfile(source, path)
     return path
@@ -176,6 +181,44 @@ def swap_in(staging: Path, target: Path, remove: str = "now") -> None:
         raise
     leftovers = [path for path in target.parent.glob(f".{target.name}.old-*") if path != old]
     remove_trees([old] + leftovers, remove)
+
+
+def update_in_place(staging: Path, target: Path, moves: Iterable[str], stale: Iterable[str]) -> None:
+    """Bring target (the last build) up to date from staging (the files an incremental build wrote):
+    delete `stale` (files the new site does not have), then move `moves` from staging into place, each
+    with one rename (a reader sees the old file or the new one, never a partial file); staging is
+    removed. Unchanged files are not touched, so a one-file change does not rebuild a folder tree of
+    thousands of pages (a new folder costs as much as a new file: 0.2 ms each on some disks). If this
+    stops half-way, the manifest of the last build no longer matches the replaced or deleted files, so
+    the next build renders them again."""
+    try:
+        folders: set[str] = set()
+        for rel in sorted(stale):
+            path = checked_path(target, rel)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+            folders.add(os.path.dirname(path))
+        _remove_empty_folders(folders, str(target))
+        for rel in sorted(moves):
+            path = checked_path(target, rel)
+            try:
+                os.replace(f"{staging}/{rel}", path)
+            except FileNotFoundError:  # a new folder
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                os.replace(f"{staging}/{rel}", path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_empty_folders(folders: set[str], root: str) -> None:
+    """Remove each folder that is now empty, and its parents up to root (a deleted journey's folders)."""
+    for folder in sorted(folders, key=len, reverse=True):
+        while folder != root and folder.startswith(root + "/"):
+            try:
+                os.rmdir(folder)
+            except OSError:  # not empty (or already gone)
+                break
+            folder = os.path.dirname(folder)
 
 
 def remove_trees(paths: list[Path], how: str = "now") -> None:

@@ -20,8 +20,10 @@ search page says so plainly there, and everything else works.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import hashlib
+import importlib.util
 import json
 import math
 import os
@@ -36,6 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from .output import link_new, remove_trees
+
 BUNDLE_DIR = "pagefind"
 # Pagefind writes ready-made UIs we do not use; the theme has its own, so leave them out.
 # Page furniture that would only clutter excerpts: heading permalinks, step numbers, eyebrows, stat tiles.
@@ -48,7 +52,23 @@ class SearchIndexError(RuntimeError):
     """Pagefind could not be run or failed; the message carries its output."""
 
 
+@functools.cache
 def pagefind_command() -> list[str]:
+    """Pagefind's binary, found as `python -m pagefind` finds it (PAGEFIND_BINARY_PATH, then the
+    pagefind_bin_extended and pagefind_bin packages): run directly, it starts 0.1 s sooner than through
+    the Python wrapper, which counts once per search shard. The wrapper is the fallback."""
+    configured = os.environ.get("PAGEFIND_BINARY_PATH")
+    if configured:
+        return [configured]
+    for package in ("pagefind_bin_extended", "pagefind_bin"):
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        for folder in spec.submodule_search_locations:
+            for name in ("pagefind_extended", "pagefind", "pagefind_extended.exe", "pagefind.exe"):
+                binary = Path(folder) / name
+                if binary.is_file() and os.access(binary, os.X_OK):
+                    return [str(binary)]
     return [sys.executable, "-m", "pagefind"]
 
 
@@ -166,7 +186,7 @@ def index_shards(shards: Sequence[Shard], docs_dir: Path, site: Path, jobs: int 
     def one(shard: Shard) -> None:
         source = work / shard.name
         for rel, content_hash in zip(shard.docs, shard.hashes):
-            _link(Path(docs_dir) / stored_name(content_hash), source / rel)
+            link_new(source, rel, f"{docs_dir}/{stored_name(content_hash)}")
         out = Path(tempfile.mkdtemp(prefix=f".pagefind-{shard.name}-", dir=site))  # beside its target: renames
         try:
             index_documents(source, out / "bundle")
@@ -183,7 +203,7 @@ def index_shards(shards: Sequence[Shard], docs_dir: Path, site: Path, jobs: int 
             for _ in pool.map(one, biggest_first):  # raises the first failure
                 pass
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        remove_trees([work], "process")  # a folder per page: 0.5 s of rmdir at 5,000 touchpoints
 
 
 # --- the store of search documents ----------------------------------------------------------------------
@@ -238,14 +258,6 @@ def _write_shard_list(bundle: Path, folders: list[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)  # never write through a hard link to the current site's file
     path.write_text(json.dumps({"shards": shards}, separators=(",", ":")) + "\n", encoding="utf-8")
-
-
-def _link(source: Path, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, dest)
-    except OSError:
-        shutil.copyfile(source, dest)
 
 
 def _strip_secondary(bundle: Path) -> None:

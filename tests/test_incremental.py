@@ -66,6 +66,17 @@ class Project:
         assert sorted(got) == sorted(want)
         differing = sorted(name for name in want if got[name] != want[name])
         assert not differing, differing
+        assert folders(site or self.site) == folders(reference)  # no empty folder left by an update in place
+
+
+def folders(root: Path) -> set[str]:
+    return {path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_dir()}
+
+
+def file_identities(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under root -> (inode, modification time): what changes when a file is replaced."""
+    return {path.relative_to(root).as_posix(): (path.stat().st_ino, path.stat().st_mtime_ns)
+            for path in root.rglob("*") if path.is_file()}
 
 
 @pytest.fixture
@@ -99,6 +110,35 @@ def test_touchpoint_edit_renders_its_journey_and_the_shared_pages(project: Proje
     assert rendered(result) == {J2, "shared"}
     assert J0 in result.stats.reused and J1 in result.stats.reused
     assert result.stats.linked > 0 and result.stats.search == "indexed"
+    project.assert_clean()
+
+
+def test_an_incremental_build_replaces_only_the_files_that_changed(project: Project) -> None:
+    before, folder = file_identities(project.site), project.site.stat().st_ino
+    rel = "journeys/journey-0002/touchpoints/003-step-3.md"
+    project.edit(rel, project.line(rel, "action"), 'action: "Checks the tracking page twice"')
+    result = project.build()
+    assert rendered(result) == {J2}
+    after = file_identities(project.site)
+    replaced = {name for name in after if before.get(name) != after[name]}
+    assert "journeys/journey-0002/touchpoints/step-3/index.html" in replaced
+    assert replaced <= {name for name in after if name.startswith(("journeys/journey-0002/", "pagefind/"))}, replaced
+    assert project.site.stat().st_ino == folder  # updated where it is, not swapped for a new folder
+    assert [p.name for p in project.tmp.iterdir() if p.name.startswith(".site.")] == []  # no staging left beside it
+    project.assert_clean()
+
+
+def test_an_update_in_place_removes_stray_files_and_keeps_host_files(project: Project) -> None:
+    (project.site / "journeys" / "stray" / "deep").mkdir(parents=True)
+    (project.site / "journeys" / "stray" / "deep" / "index.html").write_bytes(b"not ours")
+    (project.site / "CNAME").write_bytes(b"journeys.example.com\n")  # a file hosts need (output.ALWAYS_KEPT)
+    rel = "journeys/journey-0000/touchpoints/002-step-2.md"
+    project.edit(rel, project.line(rel, "action"), 'action: "Reads the returns policy"')
+    result = project.build()
+    assert rendered(result) == {J0, J1}  # journey-0001 compares itself with journey-0000
+    assert not (project.site / "journeys" / "stray").exists()  # the file and the folders it leaves empty
+    assert (project.site / "CNAME").read_bytes() == b"journeys.example.com\n"
+    (project.site / "CNAME").unlink()
     project.assert_clean()
 
 

@@ -219,3 +219,21 @@ def test_search_merges_the_shards_in_the_browser(page: object, tmp_path: Path) -
         assert merged["count"] == sum(expected.values())
         assert {kind: n for kind, n in merged["types"].items() if n} == expected
     assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_pagefind_runs_as_its_binary_the_one_the_python_wrapper_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    search.pagefind_command.cache_clear()
+    try:
+        command = search.pagefind_command()
+        assert command[0] != sys.executable  # the binary itself: no Python start per shard
+        direct = subprocess.run([*command, "--version"], capture_output=True, text=True, check=True).stdout
+        wrapped = subprocess.run([sys.executable, "-m", "pagefind", "--version"], capture_output=True, text=True,
+                                 check=True).stdout
+        assert direct == wrapped and direct.startswith("pagefind ")
+        search.pagefind_command.cache_clear()
+        monkeypatch.setenv("PAGEFIND_BINARY_PATH", "/opt/pagefind/pagefind")  # honoured, as by the wrapper
+        assert search.pagefind_command() == ["/opt/pagefind/pagefind"]
+    finally:
+        search.pagefind_command.cache_clear()
