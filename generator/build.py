@@ -161,6 +161,7 @@ class _Build:
         self.search_shards: dict[str, str] = {}  # search shard -> key of its bundle in the site (manifest)
         self.stored: set[str] | None = None  # the names in the search document store (stored_documents)
         self.in_place = False  # an incremental build: update site_dir file by file (see update_in_place)
+        self.fonts: Any = None  # parallel.FontsAhead: the map font subsets, made while the site loads
 
     def timed(self, name: str) -> None:
         now = time.perf_counter()
@@ -183,6 +184,10 @@ class _Build:
                 skipped = self.shortcut(guess)
                 if skipped is not None:
                     return skipped
+            from .parallel import FontsAhead
+
+            font = Path(settings["font"]) if settings["font"] else None
+            self.fonts = FontsAhead(font if font is None or font.is_absolute() else self.root / font)
         site, diagnostics = self.load()
         target = self.site_dir or (site.root / site.config.site_dir).resolve()
         check_site_dir(target, site.root, _sources(site))
@@ -314,6 +319,8 @@ class _Build:
             self.stats.jobs = jobs
             if self.progress:
                 self.progress(0, total)
+            if self.fonts is not None:
+                self.fonts.wait()
             rendered = render_journeys(renderer, to_render, staging, docs_new, jobs=jobs, root=self.root,
                                        include_drafts=self.include_drafts, side_work=shared, on_done=tick,
                                        method=self.start_method)

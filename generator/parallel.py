@@ -132,19 +132,56 @@ def _spawned_init(site_pickle: bytes, include_drafts: bool, staging: str, docs_d
     _GC["paused"] = True
 
 
-def _warm(renderer: Any) -> None:
-    """Compile every template and subset the map font once, before forking, instead of in every worker."""
+def subset_map_fonts(font: Path | None) -> None:
+    """Subset the map font (None: the bundled one) to what standalone maps in plain English embed."""
     try:
         from . import maps
         from . import textmeasure as tm
-        from .layout import map_font
 
-        files = tm.font_files(map_font(renderer.site))
-        chars = "".join(sorted(maps.BASE_CHARS))  # what standalone maps in plain English embed
+        files = tm.font_files(font)
+        chars = "".join(sorted(maps.BASE_CHARS))
         for weight in ("regular", "bold"):
             tm.subset_font_data_uri(files[weight], chars)
     except Exception:  # noqa: BLE001 - a font problem is reported by the map that needs it
         pass
+
+
+class FontsAhead:
+    """Subsetting the map font takes a second of one core (fontTools), and a build without cached subsets
+    would do it after loading the site, while the other core waits. So such a build starts it in another
+    process first, which writes the subsets into textmeasure.SUBSET_CACHE_DIR while this process loads
+    and validates the site; `wait()` before rendering, which then reads them from there."""
+
+    def __init__(self, font: Path | None):
+        from . import textmeasure as tm
+
+        self.process: Any = None
+        folder = tm.SUBSET_CACHE_DIR
+        if folder is None or (folder.is_dir() and any(folder.glob("subset-*.woff2"))):
+            return  # nowhere to hand them over, or subsets made before (possibly of another font: made when used)
+        import subprocess
+
+        code = ("import sys; from pathlib import Path; from journeymap import textmeasure as tm; "
+                "from journeymap.parallel import subset_map_fonts; tm.SUBSET_CACHE_DIR = Path(sys.argv[1]); "
+                "subset_map_fonts(Path(sys.argv[2]) if sys.argv[2] else None)")
+        try:
+            self.process = subprocess.Popen([sys.executable, "-c", code, str(folder), str(font or "")],
+                                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.DEVNULL)
+        except OSError:
+            self.process = None  # made when first needed, as without this
+
+    def wait(self) -> None:
+        if self.process is not None:
+            self.process.wait()
+            self.process = None
+
+
+def _warm(renderer: Any) -> None:
+    """Compile every template and subset the map font once, before forking, instead of in every worker."""
+    from .layout import map_font
+
+    subset_map_fonts(map_font(renderer.site))
     env = renderer.env
     for name in env.list_templates():
         if name.endswith((".html", ".xml")):

@@ -160,3 +160,32 @@ def test_search_document_keeps_what_pagefind_reads() -> None:
     assert search_document("<html><body><p>no body</p></body></html>") is None
     filters_outside = page.replace("<footer>f</footer>", '<footer data-pagefind-meta="x">f</footer>')
     assert search_document(filters_outside) == filters_outside  # kept whole: Pagefind reads that too
+
+
+def test_a_first_build_subsets_the_map_font_in_another_process(synthetic: Path, tmp_path: Path) -> None:
+    """parallel.FontsAhead: the subsets standalone maps embed are made by a second process while the build
+    loads the site; they are the bytes this process would make, and the build that uses them equals a
+    build without a cache."""
+    from journeymap import maps
+    from journeymap import textmeasure as tm
+
+    cache = tmp_path / "cache"
+    result = build(synthetic, tmp_path / "site", cache_dir=cache, jobs=1)
+    made = {path.read_bytes() for path in (cache / "fonts").glob("subset-*.woff2")}
+    files, chars = tm.font_files(None), "".join(sorted(maps.BASE_CHARS))
+    assert {tm._make_subset(files[weight].resolve(), chars) for weight in ("regular", "bold")} <= made
+    assert tree_bytes(tmp_path / "site") == tree_bytes(build(synthetic, tmp_path / "reference", jobs=1).site_dir)
+    assert result.stats.rendered
+
+    before = tm.SUBSET_CACHE_DIR
+    try:
+        tm.SUBSET_CACHE_DIR = cache / "fonts"
+        assert parallel.FontsAhead(None).process is None  # subsets are there: nothing to start
+        tm.SUBSET_CACHE_DIR = tmp_path / "empty"
+        ahead = parallel.FontsAhead(None)
+        assert ahead.process is not None
+        ahead.wait()
+        assert {path.read_bytes() for path in (tmp_path / "empty").glob("subset-*.woff2")} <= made
+        assert len(list((tmp_path / "empty").glob("subset-*.woff2"))) == 2
+    finally:
+        tm.SUBSET_CACHE_DIR = before
