@@ -523,7 +523,7 @@ class _Build:
                manifest: Manifest | None, good: set[str], units: dict[str, dict[str, Any]]) -> dict[str, str]:
         """Write staging/pagefind: one bundle per search shard (search.py), each reused from the current
         site when its documents did not change, else indexed again. Returns its files' hashes."""
-        from .search import BUNDLE_DIR, SHARD_LIST, bundle_of, index_search, index_shards, plan_shards, write_shard_list
+        from .search import BUNDLE_DIR, index_search, index_shards, plan_shards, write_shard_list
 
         if not docs or docs_dir is None:
             if self.in_place:  # Pagefind reads the whole site: the pages this build did not write too
@@ -543,9 +543,8 @@ class _Build:
         if self.search_mode == "later" and fresh and (current / "pagefind.js").is_file():
             # serve: keep the current index until index_later has written the new one
             self.stats.search, self.search_shards = "deferred", dict(old)
-            if self.in_place:
-                return {rel: outputs[rel][0] if rel in good else digest((target / rel).read_bytes())
-                        for rel in outputs if bundle_of(rel) is not None or rel == f"{BUNDLE_DIR}/{SHARD_LIST}"}
+            if self.in_place:  # the current bundle stays where it is
+                return _bundle_hashes(target, outputs, [rel for rel in outputs if rel.startswith(BUNDLE_DIR + "/")], good)
             for path in sorted(current.rglob("*")):
                 if path.is_file():
                     link_new(staging, path.relative_to(target).as_posix(), path)
@@ -769,18 +768,25 @@ def _shard_files(outputs: dict[str, Any]) -> dict[str, list[str]]:
     return files
 
 
-def _bundle_hashes(site: Path, outputs: dict[str, list[Any]]) -> dict[str, str]:
-    """Hashes of the files in site/pagefind: a file that is still the one `outputs` recorded (a hard link,
-    same inode, size and time) keeps its recorded hash, any other is read."""
+def _bundle_hashes(site: Path, outputs: dict[str, list[Any]], files: list[str] | None = None,
+                   good: set[str] | None = None) -> dict[str, str]:
+    """Hashes of the files in site/pagefind (of `files`, if given; one that is missing is left out): a file
+    that is still the one `outputs` recorded (a hard link, same inode, size and time; or listed in
+    `good`) keeps its recorded hash, any other is read."""
     from .search import BUNDLE_DIR
 
+    if files is None:
+        files = [path.relative_to(site).as_posix() for path in sorted((site / BUNDLE_DIR).rglob("*")) if path.is_file()]
     hashes = {}
-    for path in sorted((site / BUNDLE_DIR).rglob("*")):
-        if path.is_file():
-            rel = path.relative_to(site).as_posix()
-            recorded = outputs.get(rel)
-            same = recorded is not None and stat_signature(path) == recorded[1:]
-            hashes[rel] = recorded[0] if same else digest(path.read_bytes())
+    for rel in files:
+        recorded = outputs.get(rel)
+        if recorded is not None and ((good is not None and rel in good) or stat_signature(site / rel) == recorded[1:]):
+            hashes[rel] = recorded[0]
+            continue
+        try:
+            hashes[rel] = digest((site / rel).read_bytes())
+        except OSError:
+            continue  # gone: serve's next index writes the bundle again
     return hashes
 
 

@@ -272,6 +272,10 @@ def _strip_secondary(bundle: Path) -> None:
 def _move_tree(source: Path, dest: Path) -> None:
     if not source.is_dir():
         return  # nothing was written (Pagefind stubbed out in tests)
+    if not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, dest)  # one rename, not one per file (a shard has a fragment per page)
+        return
     for path in sorted(source.rglob("*")):
         if path.is_file():
             target = dest / path.relative_to(source)

@@ -402,6 +402,31 @@ def test_serve_keeps_the_model_and_indexes_search_after_serving(project: Project
             builder.state.close()
 
 
+def test_serve_mends_a_search_file_deleted_by_hand(project: Project) -> None:
+    """serve updates its folder in place and keeps the current search index while it re-indexes: a file
+    of that index deleted by hand must neither stop the build nor survive into the next index."""
+    from journeymap.serve import Builder
+
+    served = project.tmp / "served"
+    builder = Builder(project.root, served)
+    try:
+        builder()
+        victim = next(path for path in sorted((served / "pagefind" / "fragment").iterdir()))
+        victim.unlink()
+        rel = "journeys/journey-0002/touchpoints/006-step-6.md"
+        project.edit(rel, project.line(rel, "action"), 'action: "Asks a neighbour to take the parcel"')
+        builder()
+        assert not builder.failed, builder.diagnostics
+        assert builder.indexing is not None
+        builder.indexing.join(120)
+        project.assert_clean(served)  # the deleted fragment is back, with every other search file
+    finally:
+        if builder.indexing is not None:
+            builder.indexing.join(120)
+        if builder.state is not None:
+            builder.state.close()
+
+
 def test_the_cache_forgets_output_folders_that_are_gone(project: Project) -> None:
     other = project.tmp / "other-site"
     build(project.root, other, cache_dir=project.cache, jobs=1)
