@@ -65,10 +65,32 @@ class SourceDocument:
         return self.marks.get((), Mark(1, 1))
 
 
+class _MarksOnRead:
+    """A LazyDocument's `marks` or `key_marks`: found by parsing the front matter again when first read.
+    The dataclass __init__ assigns an empty default, which is ignored."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, doc: "LazyDocument | None", owner: type | None = None) -> Any:
+        if doc is None:
+            return self
+        if getattr(doc, self.slot) is None:
+            doc._parse_marks()
+        return getattr(doc, self.slot)
+
+    def __set__(self, doc: "LazyDocument", value: dict[Path_, Mark]) -> None:
+        if value:
+            setattr(doc, self.slot, value)
+
+
 class LazyDocument(SourceDocument):
     """A SourceDocument whose marks are found when first read, by parsing its front matter again with
     marks: they are needed only to report a problem, and recording ~100 per file cost more than the parse.
     `front` may be UTF-8 bytes (as the cache keeps it: decoded only if needed)."""
+
+    marks = _MarksOnRead()  # type: ignore[assignment]
+    key_marks = _MarksOnRead()  # type: ignore[assignment]
 
     def __init__(self, path: str, kind: Kind, id_: str, journey: str | None, order: int | None, data: dict[str, Any],
                  front: str | bytes, front_line: int, body: str, body_line: int):
@@ -80,28 +102,6 @@ class LazyDocument(SourceDocument):
     def _parse_marks(self) -> None:
         front = self.front.decode("utf-8") if isinstance(self.front, bytes) else self.front
         _, self._marks, self._key_marks, _ = parse_yaml(front, self.path, self.front_line)
-
-    @property  # type: ignore[override]
-    def marks(self) -> dict[Path_, Mark]:
-        if self._marks is None:
-            self._parse_marks()
-        return self._marks  # type: ignore[return-value]
-
-    @marks.setter
-    def marks(self, value: dict[Path_, Mark]) -> None:  # the dataclass __init__ sets an empty default
-        if value:
-            self._marks = value
-
-    @property  # type: ignore[override]
-    def key_marks(self) -> dict[Path_, Mark]:
-        if self._key_marks is None:
-            self._parse_marks()
-        return self._key_marks  # type: ignore[return-value]
-
-    @key_marks.setter
-    def key_marks(self, value: dict[Path_, Mark]) -> None:
-        if value:
-            self._key_marks = value
 
 
 class YamlProblem(Exception):
