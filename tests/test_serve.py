@@ -13,8 +13,9 @@ from typing import Iterator
 import pytest
 
 
-from helpers import TOUCHPOINT, free_port, make_site, wait_for
+from helpers import TOUCHPOINT, free_port, make_site, tree_bytes, wait_for
 from journeymap import serve as serve_module
+from journeymap.build import build
 from journeymap.output import MARKER
 
 BROKEN = "---\ntitle: Pays at the till\nstage: nowhere\n---\n"
@@ -67,6 +68,14 @@ def test_builder_writes_an_error_page_and_recovers(tmp_path: Path) -> None:
     (project / TOUCHPOINT).write_text(BROKEN, encoding="utf-8")
     builder()
     assert "Build failed" in (site_dir / "journeys/j/touchpoints/pay/index.html").read_text(encoding="utf-8")
+    # fixed again: the next build (in place, over the error pages) equals a build from scratch
+    (project / TOUCHPOINT).write_text("---\ntitle: Pays at the till\nstage: buy\n---\n", encoding="utf-8")
+    builder()
+    if builder.indexing is not None:
+        builder.indexing.join(120)
+    assert not builder.failed
+    build(project, tmp_path / "clean")
+    assert tree_bytes(site_dir) == tree_bytes(tmp_path / "clean")
 
 
 def test_builder_catches_internal_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
