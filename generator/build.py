@@ -160,6 +160,7 @@ class _Build:
         self.search_mode = "now"
         self.search_shards: dict[str, str] = {}  # search shard -> key of its bundle in the site (manifest)
         self.stored: set[str] | None = None  # the names in the search document store (stored_documents)
+        self.shard_count = 1  # K, the number of journey search shards (search.shard_count)
         self.in_place = False  # an incremental build: update site_dir file by file (see update_in_place)
         self.fonts: Any = None  # parallel.FontsAhead: the map font subsets, made while the site loads
 
@@ -253,6 +254,7 @@ class _Build:
     def render_and_write(self, site: Any, diagnostics: list[Diagnostic], target: Path,
                          manifest: Manifest | None) -> BuildResult:
         from .parallel import render_journeys, write_unit
+        from .search import journey_pages, shard_count
         from .site import SiteRenderer
 
         renderer = SiteRenderer(site, self.include_drafts)
@@ -299,7 +301,16 @@ class _Build:
         outputs: dict[str, str] = {}  # output path -> hash
         docs: dict[str, str] = {}  # search document path -> hash
         units: dict[str, dict[str, Any]] = {}
+        reused: dict[str, tuple[dict[str, str], dict[str, str]]] = {}  # journey id -> its outputs, documents
+        self.shard_count = shard_count(journey_pages(renderer.journeys))  # known before they render
+        early = None
         try:
+            for journey in renderer.journeys:
+                if journey.id not in to_render:
+                    reused[journey.id] = ({}, {})
+                    self.reuse_files(old_units["journey:" + journey.id]["files"], target, staging, manifest,
+                                     *reused[journey.id], docs_new)
+            early = self.early_shards(renderer, to_render, reused, docs_new, staging, manifest, good)
             total = len(to_render) + (0 if shared_reused else 1)
             done = [0]
 
@@ -323,7 +334,8 @@ class _Build:
                 self.fonts.wait()
             rendered = render_journeys(renderer, to_render, staging, docs_new, jobs=jobs, root=self.root,
                                        include_drafts=self.include_drafts, side_work=shared, on_done=tick,
-                                       method=self.start_method)
+                                       method=self.start_method, on_result=early.rendered if early else None,
+                                       group=early.rank if early else None)
             self.timed("render")
             for journey in renderer.journeys:
                 unit = "journey:" + journey.id
@@ -336,9 +348,9 @@ class _Build:
                     self.stats.rendered.append(unit)
                     self.stats.written += len(out.files)
                 else:
-                    entry = old_units[unit]
-                    units[unit] = entry
-                    self.reuse_files(entry["files"], target, staging, manifest, outputs, docs, docs_new)
+                    units[unit] = old_units[unit]
+                    outputs.update(reused[journey.id][0])
+                    docs.update(reused[journey.id][1])
             if shared_reused:
                 assert shared_entry is not None and manifest is not None
                 units[SHARED] = shared_entry
@@ -359,7 +371,7 @@ class _Build:
             self.timed("write")
             if self.progress:
                 self.progress(0, 0)  # total 0: a step without a count (the search index)
-            search = self.search(target, staging, docs_new, docs, manifest if reuse else None, good, units)
+            search = self.search(target, staging, docs_new, docs, manifest if reuse else None, good, units, early)
             self.timed("search")
             recorded, moves = self.record({**outputs, **copied, **kept, **search}, target, staging, manifest, good)
             if self.in_place:
@@ -368,6 +380,8 @@ class _Build:
                 write_new(staging, MARKER, MARKER_TEXT.encode("utf-8"))
                 swap_in(staging, target, self.remove_mode)
         except BaseException:
+            if early is not None:
+                early.stop()
             shutil.rmtree(staging, ignore_errors=True)
             if not self.incremental:  # a kept store only gained documents: the next build prunes them
                 shutil.rmtree(docs_new, ignore_errors=True)
@@ -380,7 +394,8 @@ class _Build:
                                     diagnostics=[d.to_dict() for d in diagnostics], today=_today(), units=units,
                                     outputs=recorded, copies={rel: copies[rel][1] for rel in copies},
                                     search={"key": "deferred" if self.stats.search == "deferred" else _search_key(docs),
-                                            "docs": docs, "shards": self.search_shards}, pages=pages)
+                                            "docs": docs, "shards": self.search_shards, "count": self.shard_count},
+                                    pages=pages)
             self.save_manifest(target, new_manifest)
             self.save_documents(self.loaded_documents)
             if not shared_reused:
@@ -524,10 +539,12 @@ class _Build:
         return kept
 
     def search(self, target: Path, staging: Path, docs_dir: Path | None, docs: dict[str, str],
-               manifest: Manifest | None, good: set[str], units: dict[str, dict[str, Any]]) -> dict[str, str]:
+               manifest: Manifest | None, good: set[str], units: dict[str, dict[str, Any]],
+               early: _EarlyShards | None = None) -> dict[str, str]:
         """Write staging/pagefind: one bundle per search shard (search.py), each reused from the current
-        site when its documents did not change, else indexed again. Returns its files' hashes."""
-        from .search import BUNDLE_DIR, index_search, index_shards, plan_shards, write_shard_list
+        site when its documents did not change, else indexed again (unless `early` already did). Returns
+        its files' hashes."""
+        from .search import BUNDLE_DIR, index_search, plan_shards, write_shard_list
 
         if not docs or docs_dir is None:
             if self.in_place:  # Pagefind reads the whole site: the pages this build did not write too
@@ -537,11 +554,10 @@ class _Build:
             index_search(staging)  # no page has a search body (custom templates): index the pages whole
             self.stats.search, self.search_shards = "indexed", {}
             return _bundle_hashes(staging, {})
-        shards = plan_shards(docs, _journey_files(units))
+        shards = plan_shards(docs, _journey_files(units), self.shard_count)
         old = manifest.search.get("shards", {}) if manifest is not None else {}
         old_files = _shard_files(manifest.outputs if manifest is not None else {})
-        fresh = [shard for shard in shards if not (old.get(shard.name) == shard.key and old_files.get(shard.folder)
-                                                   and all(rel in good for rel in old_files[shard.folder]))]
+        fresh = [shard for shard in shards if self.shard_fresh(shard, old, old_files, good)]
         current = target / BUNDLE_DIR
         outputs = manifest.outputs if manifest is not None else {}
         if self.search_mode == "later" and fresh and (current / "pagefind.js").is_file():
@@ -560,12 +576,36 @@ class _Build:
                     self.carry_over(staging, target, rel)
                     kept[rel] = outputs[rel][0]
                 self.stats.linked += len(old_files[shard.folder])
-        index_shards(fresh, docs_dir, staging)
+        (early or _EarlyShards.none(docs_dir, staging)).finish(fresh, staging)
         write_shard_list(staging, shards)
         self.stats.search = "indexed" if fresh else "reused"
         self.stats.shards = {shard.name: "indexed" if shard in fresh else "reused" for shard in shards}
         self.search_shards = {shard.name: shard.key for shard in shards}
         return {**kept, **_bundle_hashes(staging, outputs)}
+
+    @staticmethod
+    def shard_fresh(shard: Any, old: dict[str, str], old_files: dict[str, list[str]], good: set[str]) -> bool:
+        """Whether a search shard must be indexed: its bundle in site_dir is not of these documents."""
+        return not (old.get(shard.name) == shard.key and old_files.get(shard.folder)
+                    and all(rel in good for rel in old_files[shard.folder]))
+
+    def early_shards(self, renderer: Any, to_render: list[str], reused: dict[str, tuple[dict[str, str], dict[str, str]]],
+                     docs_dir: Path | None, staging: Path, manifest: Manifest | None, good: set[str]) -> _EarlyShards | None:
+        """What indexes a journey shard as soon as its journeys are rendered (None when nothing can start
+        early: a single shard, or serve's index later)."""
+        from .search import ShardIndexer, journey_shard
+
+        if docs_dir is None or self.search_mode == "later" or self.shard_count < 2 or not to_render:
+            return None
+        members: dict[str, list[str]] = {}
+        for journey in renderer.journeys:
+            members.setdefault(journey_shard(journey.id, self.shard_count), []).append(journey.id)
+        del members[min(members)]  # the primary bundle when the "site" shard is empty: its folder is not known yet
+        old = manifest.search.get("shards", {}) if manifest is not None and self.in_place else {}
+        old_files = _shard_files(manifest.outputs if manifest is not None and self.in_place else {})
+        return _EarlyShards(ShardIndexer(docs_dir, staging, jobs=1), members, set(to_render),
+                            {jid: documents for jid, (_, documents) in reused.items()},
+                            lambda shard: self.shard_fresh(shard, old, old_files, good))
 
     # --- cache storage -------------------------------------------------------------------------------
 
@@ -680,7 +720,7 @@ def index_later(state: BuildState, site_dir: Path, is_current: Callable[[], bool
     manifest = state.manifests.get(str(target))
     if docs is None or manifest is None:
         return lambda lock=None: False
-    shards = plan_shards(manifest.search.get("docs", {}), _journey_files(manifest.units))
+    shards = plan_shards(manifest.search.get("docs", {}), _journey_files(manifest.units), manifest.search.get("count", 1))
     in_site = dict(manifest.search.get("shards", {}))
     state.pin(docs)
 
@@ -721,6 +761,75 @@ def index_later(state: BuildState, site_dir: Path, is_current: Callable[[], bool
             state.unpin(docs)
 
     return work
+
+
+class _EarlyShards:
+    """Starts Pagefind on a journey shard (a ShardIndexer run) as soon as the last of its journeys to
+    render is written, while the other journeys and the shared pages still render; `finish` then indexes
+    whatever else must be. `rendered` may be called from another thread (parallel.py's result thread)."""
+
+    def __init__(self, indexer: Any, members: dict[str, list[str]], to_render: set[str],
+                 docs: dict[str, dict[str, str]], fresh: Callable[[Any], bool]):
+        import threading
+
+        self.indexer, self.members, self.docs, self.fresh = indexer, members, docs, fresh
+        self.waiting = {name: set(ids) & to_render for name, ids in members.items()}
+        self.shard_of = {jid: name for name, ids in members.items() for jid in ids}
+        self.order = {name: index for index, name in enumerate(sorted(members))}
+        self.lock = threading.Lock()
+        self.closed = False
+
+    @classmethod
+    def none(cls, docs_dir: Path, staging: Path) -> _EarlyShards:
+        from .search import ShardIndexer
+
+        return cls(ShardIndexer(docs_dir, staging), {}, set(), {}, lambda shard: True)
+
+    def rank(self, journey_id: str) -> int:
+        """The order journeys render in, by shard (the primary's journeys last): shards are complete early."""
+        return self.order.get(self.shard_of.get(journey_id, ""), len(self.order))
+
+    def rendered(self, journey_id: str, output: Any) -> None:
+        from .search import make_shard, secondary_folder
+
+        with self.lock:
+            if self.closed:
+                return
+            self.docs[journey_id] = output.docs
+            for name, waiting in self.waiting.items():
+                if journey_id in waiting:
+                    waiting.discard(journey_id)
+                    if not waiting:
+                        documents = {rel: h for jid in self.members[name] for rel, h in self.docs[jid].items()}
+                        shard = make_shard(name, secondary_folder(name), documents)
+                        if documents and self.fresh(shard):
+                            self.indexer.submit(shard)
+
+    def finish(self, fresh: list[Any], staging: Path) -> None:
+        """Index the shards of `fresh` not yet indexed (biggest first), wait for all, and redo any indexed
+        early that the final plan does not have as it was (a safety net: none is expected)."""
+        with self.lock:
+            self.closed = True
+        submitted = dict(self.indexer.submitted)
+        redo = [shard for shard in fresh if shard.name in submitted and not self.indexer.has(shard)]
+        try:
+            for shard in sorted(fresh, key=lambda shard: -len(shard.docs)):
+                if shard.name not in submitted:
+                    self.indexer.submit(shard)
+        finally:
+            self.indexer.finish()
+        for shard, _ in submitted.values():
+            if shard not in fresh:
+                shutil.rmtree(staging / shard.folder, ignore_errors=True)
+        if redo:
+            from .search import index_shards
+
+            index_shards(redo, self.indexer.docs_dir, staging)
+
+    def stop(self) -> None:
+        with self.lock:
+            self.closed = True
+        self.indexer.finish(cancel=True)
 
 
 class _NoLock:

@@ -16,6 +16,7 @@ tests/test_parallel.py compares parallel, in-process and incremental builds byte
 """
 from __future__ import annotations
 
+import functools
 import gc
 import multiprocessing
 import os
@@ -200,6 +201,19 @@ def _task(journey_id: str) -> tuple[str, UnitOutput | list[Any]]:
         return journey_id, list(exc.diagnostics)
 
 
+def _deliver(on_result: Callable[[str, UnitOutput], None], future: Future) -> None:
+    """Hand a finished journey's output to `on_result` (in the pool's result thread); failures are
+    raised by the main loop, which reads every future."""
+    if future.cancelled() or future.exception() is not None:
+        return
+    journey_id, output = future.result()
+    if isinstance(output, UnitOutput):
+        try:
+            on_result(journey_id, output)
+        except Exception:  # noqa: BLE001 - only a head start is lost: the build does that work later
+            pass
+
+
 def start_method(requested: str | None = None) -> str:
     """fork when possible and safe (no other threads in this process), else spawn."""
     if requested:
@@ -212,23 +226,32 @@ def start_method(requested: str | None = None) -> str:
 
 def render_journeys(renderer: Any, journey_ids: list[str], staging: Path, docs_dir: Path | None, *, jobs: int,
                     root: Path, include_drafts: bool, side_work: Callable[[], None] | None = None,
-                    on_done: Callable[[str], None] | None = None, method: str | None = None) -> dict[str, UnitOutput]:
+                    on_done: Callable[[str], None] | None = None, method: str | None = None,
+                    on_result: Callable[[str, UnitOutput], None] | None = None,
+                    group: Callable[[str], Any] | None = None) -> dict[str, UnitOutput]:
     """Render the journeys `journey_ids` (with `jobs` processes; 1 = in this process) and run
-    `side_work` (the shared pages) in this process meanwhile. Returns journey id -> UnitOutput."""
+    `side_work` (the shared pages) in this process meanwhile. Returns journey id -> UnitOutput.
+    `on_result(journey_id, output)` is called as soon as a journey is written, even while `side_work`
+    runs: from another thread when there are workers. Workers take the journeys biggest first, within
+    their `group(journey_id)` in order (a search shard: so that shards are complete early)."""
     with quiet_gc():
         return _render_journeys(renderer, journey_ids, staging, docs_dir, jobs=jobs, include_drafts=include_drafts,
-                                side_work=side_work, on_done=on_done, method=method)
+                                side_work=side_work, on_done=on_done, method=method, on_result=on_result,
+                                group=group)
 
 
 def _render_journeys(renderer: Any, journey_ids: list[str], staging: Path, docs_dir: Path | None, *, jobs: int,
                      include_drafts: bool, side_work: Callable[[], None] | None, on_done: Callable[[str], None] | None,
-                     method: str | None) -> dict[str, UnitOutput]:
+                     method: str | None, on_result: Callable[[str, UnitOutput], None] | None,
+                     group: Callable[[str], Any] | None = None) -> dict[str, UnitOutput]:
     results: dict[str, UnitOutput] = {}
     if jobs <= 1 or not journey_ids or (len(journey_ids) == 1 and side_work is None):
         if side_work is not None:
             side_work()
         for journey_id in journey_ids:
             results[journey_id] = render_journey(renderer, journey_id, staging, docs_dir)
+            if on_result:
+                on_result(journey_id, results[journey_id])
             if on_done:
                 on_done(journey_id)
         return results
@@ -246,13 +269,16 @@ def _render_journeys(renderer: Any, journey_ids: list[str], staging: Path, docs_
                     str(docs_dir) if docs_dir else None)
     # Biggest journeys first, so no worker is left with a long one at the end.
     size = {j.id: len(j.touchpoints) for j in renderer.journeys}
-    order = sorted(journey_ids, key=lambda jid: (-size.get(jid, 0), jid))
+    order = sorted(journey_ids, key=lambda jid: (group(jid) if group else 0, -size.get(jid, 0), jid))
     from .diagnostics import DiagnosticError
 
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(order)), mp_context=context, initializer=initializer,
                                initargs=initargs)
     try:
         pending: set[Future] = {pool.submit(_task, journey_id) for journey_id in order}
+        if on_result is not None:
+            for future in pending:
+                future.add_done_callback(functools.partial(_deliver, on_result))
         if side_work is not None:
             side_work()
         while pending:

@@ -33,12 +33,12 @@ import struct
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from .output import link_new, remove_trees
+from .output import remove_trees
 
 BUNDLE_DIR = "pagefind"
 # Pagefind writes ready-made UIs we do not use; the theme has its own, so leave them out.
@@ -111,12 +111,13 @@ def _pagefind(site_dir: Path, bundle: Path) -> None:
 # Pagefind has no incremental mode, and its time and memory grow with the pages it indexes (840 MB for
 # 5,600 pages). So a big site's index is sharded: the pages of no journey (home, personas, ...) form one
 # shard and the journeys' pages K more, by a hash of the journey id, so an edit changes one shard and
-# membership moves only when K does. Each shard is its own Pagefind bundle: the first (the non-journey
+# membership moves only when K does. K follows the journeys' page count, known before they render, so
+# a build indexes a shard as soon as its journeys are written (`ShardIndexer`). Each shard is its own Pagefind bundle: the first (the non-journey
 # shard, or the first journey shard when it is empty) in pagefind/, the bundle pages import; the others
 # in pagefind/shards/<name>/, listed in pagefind/shards.json, which site.js reads to `mergeIndex` them.
 # Small sites (K = 1) keep a single bundle of every page and an empty list.
 
-SHARD_PAGES = 450  # search documents per shard, roughly (internal: the tests lower it to get several shards)
+SHARD_PAGES = 450  # journey pages per shard, roughly (internal: the tests lower it to get several shards)
 SHARD_DIR = "shards"
 SHARD_LIST = "shards.json"
 SITE_SHARD = "site"
@@ -133,9 +134,15 @@ class Shard:
     hashes: tuple[str, ...] = ()  # the documents' content hashes, as in `docs`: their names in the store
 
 
-def shard_count(documents: int) -> int:
-    """K, the number of journey shards for a site of `documents` search documents."""
-    return max(1, math.ceil(documents / SHARD_PAGES))
+def shard_count(pages: int) -> int:
+    """K, the number of journey shards for a site whose journeys have `pages` pages (known before any
+    is rendered, so a build can index a shard while other journeys still render)."""
+    return max(1, math.ceil(pages / SHARD_PAGES))
+
+
+def journey_pages(journeys: Iterable[Any]) -> int:
+    """The pages of these journeys (each has a page, a page per stage and one per touchpoint): what K follows."""
+    return sum(1 + len(journey.stages) + len(journey.touchpoints) for journey in journeys)
 
 
 def journey_shard(journey_id: str, count: int) -> str:
@@ -143,26 +150,33 @@ def journey_shard(journey_id: str, count: int) -> str:
     return f"j{number:03d}"
 
 
-def plan_shards(docs: Mapping[str, str], journeys: Mapping[str, Iterable[str]]) -> list[Shard]:
+def secondary_folder(name: str) -> str:
+    return f"{BUNDLE_DIR}/{SHARD_DIR}/{name}"
+
+
+def make_shard(name: str, folder: str, docs: Mapping[str, str]) -> Shard:
+    """The shard `name`, with its bundle in `folder`, of the search documents `docs` (path -> hash)."""
+    rels = tuple(sorted(docs))
+    record = json.dumps([folder, [[rel, docs[rel]] for rel in rels]], separators=(",", ":"))
+    return Shard(name, folder, rels, hashlib.blake2b(record.encode("utf-8"), digest_size=16).hexdigest(),
+                 tuple(docs[rel] for rel in rels))
+
+
+def plan_shards(docs: Mapping[str, str], journeys: Mapping[str, Iterable[str]], count: int) -> list[Shard]:
     """The non-empty shards of the search documents `docs` (path -> hash), the primary first.
-    `journeys`: journey id -> its output paths; every other document goes to the "site" shard."""
-    count = shard_count(len(docs))
+    `journeys`: journey id -> its output paths, spread over `count` shards (see `shard_count`); every
+    other document goes to the "site" shard."""
     owner: dict[str, str] = {}
     if count > 1:
         for journey_id, files in journeys.items():
             name = journey_shard(journey_id, count)
             owner.update((rel, name) for rel in files)
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, dict[str, str]] = {}
     for rel in sorted(docs):
-        groups.setdefault(owner.get(rel, SITE_SHARD), []).append(rel)
-    shards = []
-    for index, name in enumerate(sorted(groups, key=lambda name: (name != SITE_SHARD, name))):
-        folder = BUNDLE_DIR if index == 0 else f"{BUNDLE_DIR}/{SHARD_DIR}/{name}"
-        rels = tuple(groups[name])
-        record = json.dumps([folder, [[rel, docs[rel]] for rel in rels]], separators=(",", ":"))
-        shards.append(Shard(name, folder, rels, hashlib.blake2b(record.encode("utf-8"), digest_size=16).hexdigest(),
-                            tuple(docs[rel] for rel in rels)))
-    return shards
+        groups.setdefault(owner.get(rel, SITE_SHARD), {})[rel] = docs[rel]
+    names = sorted(groups, key=lambda name: (name != SITE_SHARD, name))
+    return [make_shard(name, BUNDLE_DIR if index == 0 else secondary_folder(name), groups[name])
+            for index, name in enumerate(names)]
 
 
 def bundle_of(rel: str) -> str | None:
@@ -177,33 +191,85 @@ def bundle_of(rel: str) -> str | None:
 
 def index_shards(shards: Sequence[Shard], docs_dir: Path, site: Path, jobs: int = SEARCH_JOBS) -> None:
     """Index each shard's documents (from the store `docs_dir`) into site/<shard.folder>, `jobs` Pagefind
-    processes at a time. Each run reads a folder of hard links to just its documents, at their pages' paths
-    (Pagefind takes a result's URL from its file's path)."""
-    if not shards:
-        return
-    work = Path(tempfile.mkdtemp(prefix=".journeymap-shards-", dir=Path(docs_dir).parent))
+    processes at a time, biggest first (no long run left alone at the end)."""
+    indexer = ShardIndexer(docs_dir, site, jobs)
+    try:
+        for shard in sorted(shards, key=lambda shard: -len(shard.docs)):
+            indexer.submit(shard)
+    finally:
+        indexer.finish()
 
-    def one(shard: Shard) -> None:
+
+class ShardIndexer:
+    """Pagefind runs on shards as they are submitted, `jobs` at a time, in threads that wait for the
+    processes: a build submits a shard as soon as its documents are written, while pages still render.
+    Each run reads a folder of hard links to just its shard's documents, at their pages' paths (Pagefind
+    takes a result's URL from its file's path). `finish` waits for every run and raises the first failure."""
+
+    def __init__(self, docs_dir: Path, site: Path, jobs: int = SEARCH_JOBS):
+        self.docs_dir, self.site = Path(docs_dir), Path(site)
+        self.pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, os.cpu_count() or 1)))
+        self.work: Path | None = None
+        self.submitted: dict[str, tuple[Shard, Future]] = {}
+
+    def submit(self, shard: Shard) -> None:
+        if self.work is None:
+            self.work = Path(tempfile.mkdtemp(prefix=".journeymap-shards-", dir=self.docs_dir.parent))
+        self.submitted[shard.name] = (shard, self.pool.submit(self._index, shard, self.work))
+
+    def has(self, shard: Shard) -> bool:
+        """Whether exactly this shard (name, folder, documents) was submitted."""
+        return shard.name in self.submitted and self.submitted[shard.name][0] == shard
+
+    def finish(self, cancel: bool = False) -> None:
+        try:
+            self.pool.shutdown(wait=True, cancel_futures=cancel)
+            if not cancel:
+                for _, future in self.submitted.values():
+                    future.result()  # raises the first failure
+        finally:
+            if self.work is not None:
+                remove_trees([self.work], "process")  # a folder per page: 0.5 s of rmdir at 5,000 touchpoints
+                self.work = None
+
+    def _index(self, shard: Shard, work: Path) -> None:
         source = work / shard.name
-        for rel, content_hash in zip(shard.docs, shard.hashes):
-            link_new(source, rel, f"{docs_dir}/{stored_name(content_hash)}")
-        out = Path(tempfile.mkdtemp(prefix=f".pagefind-{shard.name}-", dir=site))  # beside its target: renames
+        _link_documents(shard, self.docs_dir, source)
+        out = Path(tempfile.mkdtemp(prefix=f".pagefind-{shard.name}-", dir=self.site))  # beside its target: renames
         try:
             index_documents(source, out / "bundle")
             if shard.folder != BUNDLE_DIR:
                 _strip_secondary(out / "bundle")
-            _move_tree(out / "bundle", site / shard.folder)
+            _move_tree(out / "bundle", self.site / shard.folder)
         finally:
             shutil.rmtree(out, ignore_errors=True)
 
-    workers = max(1, min(jobs, len(shards), os.cpu_count() or 1))
+
+# Run in a child process: a thread making a thousand links beside a thread that renders pages would wait
+# for the GIL after each one (up to 5 ms: Python's switch interval).
+_LINKER = """
+import json, os, shutil, sys
+store, root, made = sys.argv[1], sys.argv[2], set()
+for rel, name in json.load(sys.stdin):
+    path = os.path.join(root, rel)
+    folder = os.path.dirname(path)
+    if folder not in made:
+        os.makedirs(folder, exist_ok=True)
+        made.add(folder)
     try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:  # threads that wait for Pagefind processes
-            biggest_first = sorted(shards, key=lambda shard: -len(shard.docs))  # no long run left alone at the end
-            for _ in pool.map(one, biggest_first):  # raises the first failure
-                pass
-    finally:
-        remove_trees([work], "process")  # a folder per page: 0.5 s of rmdir at 5,000 touchpoints
+        os.link(os.path.join(store, name), path)
+    except OSError:
+        shutil.copyfile(os.path.join(store, name), path)
+"""
+
+
+def _link_documents(shard: Shard, store: Path, folder: Path) -> None:
+    """folder/<page path> for each of the shard's documents: a hard link to it in the store."""
+    pairs = json.dumps([[rel, stored_name(content_hash)] for rel, content_hash in zip(shard.docs, shard.hashes)])
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", _LINKER, str(store), str(folder)], input=pairs,
+                            capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SearchIndexError(f"could not link the search documents of shard {shard.name}: {result.stderr[-2000:]}")
 
 
 # --- the store of search documents ----------------------------------------------------------------------

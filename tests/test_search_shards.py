@@ -1,7 +1,7 @@
 """The sharded search index (generator/search.py, "shards"): big sites get one Pagefind bundle per group
 of journeys plus one for the other pages, merged in the browser.
 
-The synthetic site here is small (8 journeys x 5 touchpoints, 94 search documents); `SHARD_PAGES`, an
+The synthetic site here is small (8 journeys x 5 touchpoints, 88 journey pages); `SHARD_PAGES`, an
 internal constant, is lowered so that it gets several shards, as a site of thousands of touchpoints
 does with the default. A made-up word is written into touchpoints of journeys in different shards and
 into a persona, so the browser test knows exactly which pages a search must find.
@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from synthetic import generate  # noqa: E402
 
 WORD = "quokkazeta"
-SMALL_SHARDS = 20  # search documents per shard for this site: K = ceil(94 / 20) = 5 journey shards
+SMALL_SHARDS = 20  # journey pages per shard for this site: K = ceil(88 / 20) = 5 journey shards
 MARKED = ("journey-0000", "journey-0003", "journey-0004", "journey-0006")  # touchpoints that carry WORD
 
 
@@ -86,8 +86,9 @@ def gone_soon(path: Path, seconds: float = 30) -> bool:
     return True
 
 
-def journey_shard_of(journey_id: str, documents: int) -> str:
-    return search.journey_shard(journey_id, search.shard_count(documents))
+def journey_shard_of(journey_id: str, site: object) -> str:
+    """The shard of a journey of the built `site` (K follows the journeys' page count)."""
+    return search.journey_shard(journey_id, search.shard_count(search.journey_pages(site.journeys.values())))  # type: ignore[attr-defined]
 
 
 @pytest.mark.slow
@@ -108,12 +109,11 @@ def test_a_big_site_gets_several_shards_and_an_edit_reindexes_one(project: Path,
             assert not (bundle / "pagefind.js").exists() and not list(bundle.glob("wasm.*"))
 
         # one touchpoint of journey-0005 (no comparison partner, no persona reads it): one shard again
-        documents = sum(1 for _ in next(cache.glob("search-*")).rglob("*.html"))
         touchpoint = sorted((project / "content/journeys/journey-0005/touchpoints").iterdir())[2]
         touchpoint.write_text(touchpoint.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
         del pagefind_runs[:]
         second = build(project, site, cache_dir=cache, jobs=1)
-        expected = journey_shard_of("journey-0005", documents)
+        expected = journey_shard_of("journey-0005", first.site)
         assert second.stats.shards == {name: "indexed" if name == expected else "reused" for name in shards}
         assert second.stats.search == "indexed" and len(pagefind_runs) == 1
         assert gone_soon(pagefind_runs[0])  # the folder of links to the shard's documents (removed in the background)
@@ -124,6 +124,39 @@ def test_a_big_site_gets_several_shards_and_an_edit_reindexes_one(project: Path,
         del pagefind_runs[:]
         third = build(project, site, cache_dir=cache, jobs=1)  # nothing changed
         assert third.stats.skipped and pagefind_runs == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_shard_is_indexed_while_other_journeys_still_render(project: Path, tmp_path: Path, jobs: int,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A journey shard goes to Pagefind as soon as its journeys are written (in this process, or from
+    the worker pool's result thread), and the site is still the one a clean build makes."""
+    from journeymap import parallel
+
+    events: list[str] = []
+    real_submit, real_render = search.ShardIndexer.submit, parallel._render_journeys
+
+    def submit(self: search.ShardIndexer, shard: search.Shard) -> None:
+        events.append("submit " + shard.name)
+        real_submit(self, shard)
+
+    def render(*args: object, **kwargs: object) -> object:
+        result = real_render(*args, **kwargs)
+        events.append("rendered all")
+        return result
+
+    monkeypatch.setattr(search.ShardIndexer, "submit", submit)
+    monkeypatch.setattr(parallel, "_render_journeys", render)
+    with shard_pages(SMALL_SHARDS):
+        result = build(project, tmp_path / "site", cache_dir=tmp_path / "cache", jobs=jobs)
+        early = events[:events.index("rendered all")]
+        assert len(early) >= 2, events  # every journey shard but the first starts early
+        first = min(name for name in result.stats.shards if name != "site")  # the primary, were "site" empty
+        assert sorted(events[len(early) + 1:]) == [f"submit {first}", "submit site"]
+        assert set(result.stats.shards.values()) == {"indexed"} and len(events) - 1 == len(result.stats.shards)
+        build(project, tmp_path / "clean")
+        assert tree_bytes(tmp_path / "site") == tree_bytes(tmp_path / "clean")
 
 
 @pytest.mark.slow
@@ -201,9 +234,8 @@ def test_search_merges_the_shards_in_the_browser(page: object, tmp_path: Path) -
     with shard_pages(SMALL_SHARDS):
         result = build(project, www / "sub", cache_dir=tmp_path / "cache")
     docs_dir = next((tmp_path / "cache").glob("search-*"))
-    documents = sum(1 for _ in docs_dir.rglob("*.html"))
     with shard_pages(SMALL_SHARDS):
-        shard_of = {journey: journey_shard_of(journey, documents) for journey in MARKED}
+        shard_of = {journey: journey_shard_of(journey, result.site) for journey in MARKED}
     assert len(set(shard_of.values())) >= 2, shard_of  # the word is in several journey shards
     assert len(result.stats.shards) >= 4
     expected = expected_types(docs_dir)
