@@ -310,7 +310,13 @@ class _Build:
                     reused[journey.id] = ({}, {})
                     self.reuse_files(old_units["journey:" + journey.id]["files"], target, staging, manifest,
                                      *reused[journey.id], docs_new)
+            shared_kept: tuple[dict[str, str], dict[str, str]] = ({}, {})
+            if shared_reused:
+                assert shared_entry is not None
+                self.reuse_files(shared_entry["files"], target, staging, manifest, *shared_kept, docs_new)
             early = self.early_shards(renderer, to_render, reused, docs_new, staging, manifest, good)
+            if early is not None and shared_reused:
+                early.shared(shared_kept[1])
             total = len(to_render) + (0 if shared_reused else 1)
             done = [0]
 
@@ -324,6 +330,8 @@ class _Build:
             def shared() -> None:
                 if not shared_reused:
                     shared_output.append(write_unit(renderer.shared_unit(), staging, docs_new))
+                    if early is not None:
+                        early.shared(shared_output[0].docs)
                     tick()
 
             jobs = self.render_jobs(renderer, to_render, shared_reused)
@@ -352,9 +360,10 @@ class _Build:
                     outputs.update(reused[journey.id][0])
                     docs.update(reused[journey.id][1])
             if shared_reused:
-                assert shared_entry is not None and manifest is not None
+                assert shared_entry is not None
                 units[SHARED] = shared_entry
-                self.reuse_files(shared_entry["files"], target, staging, manifest, outputs, docs, docs_new)
+                outputs.update(shared_kept[0])
+                docs.update(shared_kept[1])
                 self.stats.reused.append(SHARED)
             else:
                 out = shared_output[0]
@@ -600,7 +609,6 @@ class _Build:
         members: dict[str, list[str]] = {}
         for journey in renderer.journeys:
             members.setdefault(journey_shard(journey.id, self.shard_count), []).append(journey.id)
-        del members[min(members)]  # the primary bundle when the "site" shard is empty: its folder is not known yet
         old = manifest.search.get("shards", {}) if manifest is not None and self.in_place else {}
         old_files = _shard_files(manifest.outputs if manifest is not None and self.in_place else {})
         return _EarlyShards(ShardIndexer(docs_dir, staging, jobs=1), members, set(to_render),
@@ -764,9 +772,10 @@ def index_later(state: BuildState, site_dir: Path, is_current: Callable[[], bool
 
 
 class _EarlyShards:
-    """Starts Pagefind on a journey shard (a ShardIndexer run) as soon as the last of its journeys to
-    render is written, while the other journeys and the shared pages still render; `finish` then indexes
-    whatever else must be. `rendered` may be called from another thread (parallel.py's result thread)."""
+    """Starts Pagefind on a search shard (a ShardIndexer run) as soon as its documents are all written:
+    a journey shard when the last of its journeys is rendered, the "site" shard when the shared pages
+    are, while the other journeys still render; `finish` then indexes whatever else must be. `rendered`
+    may be called from another thread (parallel.py's result thread)."""
 
     def __init__(self, indexer: Any, members: dict[str, list[str]], to_render: set[str],
                  docs: dict[str, dict[str, str]], fresh: Callable[[Any], bool]):
@@ -776,6 +785,10 @@ class _EarlyShards:
         self.waiting = {name: set(ids) & to_render for name, ids in members.items()}
         self.shard_of = {jid: name for name, ids in members.items() for jid in ids}
         self.order = {name: index for index, name in enumerate(sorted(members))}
+        # The first journey shard is the primary bundle (in pagefind/ itself) when the "site" shard is
+        # empty: its folder is known once the shared pages are.
+        self.first = min(members, default="")
+        self.site_docs: dict[str, str] | None = None
         self.lock = threading.Lock()
         self.closed = False
 
@@ -786,24 +799,43 @@ class _EarlyShards:
         return cls(ShardIndexer(docs_dir, staging), {}, set(), {}, lambda shard: True)
 
     def rank(self, journey_id: str) -> int:
-        """The order journeys render in, by shard (the primary's journeys last): shards are complete early."""
+        """The order journeys render in, a shard after another: shards are complete early."""
         return self.order.get(self.shard_of.get(journey_id, ""), len(self.order))
 
     def rendered(self, journey_id: str, output: Any) -> None:
-        from .search import make_shard, secondary_folder
-
         with self.lock:
             if self.closed:
                 return
             self.docs[journey_id] = output.docs
-            for name, waiting in self.waiting.items():
-                if journey_id in waiting:
-                    waiting.discard(journey_id)
-                    if not waiting:
-                        documents = {rel: h for jid in self.members[name] for rel, h in self.docs[jid].items()}
-                        shard = make_shard(name, secondary_folder(name), documents)
-                        if documents and self.fresh(shard):
-                            self.indexer.submit(shard)
+            name = self.shard_of.get(journey_id)
+            if name is not None and journey_id in self.waiting[name]:
+                self.waiting[name].discard(journey_id)
+                self._start(name)
+
+    def shared(self, documents: dict[str, str]) -> None:
+        """The shared pages are written, with these search documents."""
+        from .search import BUNDLE_DIR, SITE_SHARD, make_shard
+
+        with self.lock:
+            if self.closed:
+                return
+            self.site_docs = documents
+            if documents:
+                self._submit(make_shard(SITE_SHARD, BUNDLE_DIR, documents))
+            if self.first:
+                self._start(self.first)
+
+    def _start(self, name: str) -> None:
+        from .search import make_shard, secondary_folder
+
+        if self.waiting[name] or (name == self.first and not self.site_docs):
+            return
+        self._submit(make_shard(name, secondary_folder(name),
+                                {rel: h for jid in self.members[name] for rel, h in self.docs[jid].items()}))
+
+    def _submit(self, shard: Any) -> None:
+        if shard.docs and shard.name not in self.indexer.submitted and self.fresh(shard):
+            self.indexer.submit(shard)
 
     def finish(self, fresh: list[Any], staging: Path) -> None:
         """Index the shards of `fresh` not yet indexed (biggest first), wait for all, and redo any indexed

@@ -151,10 +151,12 @@ def test_a_shard_is_indexed_while_other_journeys_still_render(project: Path, tmp
     with shard_pages(SMALL_SHARDS):
         result = build(project, tmp_path / "site", cache_dir=tmp_path / "cache", jobs=jobs)
         early = events[:events.index("rendered all")]
-        assert len(early) >= 2, events  # every journey shard but the first starts early
-        first = min(name for name in result.stats.shards if name != "site")  # the primary, were "site" empty
-        assert sorted(events[len(early) + 1:]) == [f"submit {first}", "submit site"]
-        assert set(result.stats.shards.values()) == {"indexed"} and len(events) - 1 == len(result.stats.shards)
+        shards = result.stats.shards
+        assert len(shards) >= 4 and set(shards.values()) == {"indexed"}
+        assert sorted(events) == sorted(["rendered all"] + [f"submit {name}" for name in shards])  # each once
+        # each shard starts early; with workers, the last may miss: their result thread calls back after
+        # the futures are done, and then the build submits it itself
+        assert len(early) >= len(shards) - (jobs > 1), events
         build(project, tmp_path / "clean")
         assert tree_bytes(tmp_path / "site") == tree_bytes(tmp_path / "clean")
 
