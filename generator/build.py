@@ -600,18 +600,19 @@ class _Build:
 
     def early_shards(self, renderer: Any, to_render: list[str], reused: dict[str, tuple[dict[str, str], dict[str, str]]],
                      docs_dir: Path | None, staging: Path, manifest: Manifest | None, good: set[str]) -> _EarlyShards | None:
-        """What indexes a journey shard as soon as its journeys are rendered (None when nothing can start
-        early: a single shard, or serve's index later)."""
+        """What indexes a shard as soon as its pages are written, in an incremental build (None for a full
+        build, whose render keeps every core busy already: measured, starting Pagefind early only slowed
+        it; for a single shard; and for serve's index later)."""
         from .search import ShardIndexer, journey_shard
 
-        if docs_dir is None or self.search_mode == "later" or self.shard_count < 2 or not to_render:
+        if not self.in_place or manifest is None or docs_dir is None or self.search_mode == "later" \
+                or self.shard_count < 2 or not to_render:
             return None
         members: dict[str, list[str]] = {}
         for journey in renderer.journeys:
             members.setdefault(journey_shard(journey.id, self.shard_count), []).append(journey.id)
-        old = manifest.search.get("shards", {}) if manifest is not None and self.in_place else {}
-        old_files = _shard_files(manifest.outputs if manifest is not None and self.in_place else {})
-        return _EarlyShards(ShardIndexer(docs_dir, staging, jobs=1), members, set(to_render),
+        old, old_files = manifest.search.get("shards", {}), _shard_files(manifest.outputs)
+        return _EarlyShards(ShardIndexer(docs_dir, staging), members, set(to_render),
                             {jid: documents for jid, (_, documents) in reused.items()},
                             lambda shard: self.shard_fresh(shard, old, old_files, good))
 
@@ -835,7 +836,7 @@ class _EarlyShards:
 
     def _submit(self, shard: Any) -> None:
         if shard.docs and shard.name not in self.indexer.submitted and self.fresh(shard):
-            self.indexer.submit(shard)
+            self.indexer.submit(shard, busy=True)
 
     def finish(self, fresh: list[Any], staging: Path) -> None:
         """Index the shards of `fresh` not yet indexed (biggest first), wait for all, and redo any indexed

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from .output import remove_trees
+from .output import link_new, remove_trees
 
 BUNDLE_DIR = "pagefind"
 # Pagefind writes ready-made UIs we do not use; the theme has its own, so leave them out.
@@ -212,10 +212,13 @@ class ShardIndexer:
         self.work: Path | None = None
         self.submitted: dict[str, tuple[Shard, Future]] = {}
 
-    def submit(self, shard: Shard) -> None:
+    def submit(self, shard: Shard, busy: bool = False) -> None:
+        """Index `shard`. `busy`: this process is rendering meanwhile, so its documents are linked by a
+        child process (a thread making a thousand links beside a rendering thread waits for the GIL after
+        each one, up to 5 ms: Python's switch interval), which costs a Python start (70 ms of CPU)."""
         if self.work is None:
             self.work = Path(tempfile.mkdtemp(prefix=".journeymap-shards-", dir=self.docs_dir.parent))
-        self.submitted[shard.name] = (shard, self.pool.submit(self._index, shard, self.work))
+        self.submitted[shard.name] = (shard, self.pool.submit(self._index, shard, self.work, busy))
 
     def has(self, shard: Shard) -> bool:
         """Whether exactly this shard (name, folder, documents) was submitted."""
@@ -232,9 +235,13 @@ class ShardIndexer:
                 remove_trees([self.work], "process")  # a folder per page: 0.5 s of rmdir at 5,000 touchpoints
                 self.work = None
 
-    def _index(self, shard: Shard, work: Path) -> None:
+    def _index(self, shard: Shard, work: Path, busy: bool) -> None:
         source = work / shard.name
-        _link_documents(shard, self.docs_dir, source)
+        if busy:
+            _link_documents(shard, self.docs_dir, source)
+        else:
+            for rel, content_hash in zip(shard.docs, shard.hashes):
+                link_new(source, rel, f"{self.docs_dir}/{stored_name(content_hash)}")
         out = Path(tempfile.mkdtemp(prefix=f".pagefind-{shard.name}-", dir=self.site))  # beside its target: renames
         try:
             index_documents(source, out / "bundle")
@@ -245,8 +252,7 @@ class ShardIndexer:
             shutil.rmtree(out, ignore_errors=True)
 
 
-# Run in a child process: a thread making a thousand links beside a thread that renders pages would wait
-# for the GIL after each one (up to 5 ms: Python's switch interval).
+# ShardIndexer.submit(busy=True): the links made in a child process.
 _LINKER = """
 import json, os, shutil, sys
 store, root, made = sys.argv[1], sys.argv[2], set()
