@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from . import __version__
-from .content import LazyDocument, load_document
+from .content import LazyDocument, SourceDocument, load_document
 from .diagnostics import Diagnostic, Severity
 
 FORMAT = 5
@@ -195,6 +195,9 @@ class DocumentCache:
         self.hashes: dict[str, str] = {}  # rel path (as the loader sees it) -> content hash, from scan_inputs
         self.data: dict[str, bytes] = {}
         self.hits = self.misses = 0
+        # The documents made from the entries, reused while their file is unchanged: in a long-running
+        # process (serve) each is then checked against the schema once (SourceDocument.validated).
+        self.objects: dict[str, tuple[str, SourceDocument | None]] = {}
 
     @classmethod
     def load(cls, path: Path) -> "DocumentCache":
@@ -226,11 +229,15 @@ class DocumentCache:
         if entry is not None and entry[0] == content_hash:
             self.hits += 1
             self.used[key] = entry
-            return _document(entry), [_diagnostic(d) for d in entry[2]]
+            made = self.objects.get(key)
+            if made is None or made[0] != content_hash:
+                made = self.objects[key] = (content_hash, _document(entry))
+            return made[1], [_diagnostic(d) for d in entry[2]]
         self.misses += 1
         doc, problems = load_document(file, rel, kind, id_, journey, order, raw)  # the bytes hashed, not a later version
         entry = (content_hash, _document_row(doc) if doc is not None else None, [d.to_dict() for d in problems])
         self.entries[key] = self.used[key] = entry
+        self.objects[key] = (content_hash, doc)
         return doc, problems
 
 

@@ -54,6 +54,8 @@ class SourceDocument:
     body_line: int = 1
     raw: bytes = b""
     real_path: str | None = None  # relative to content_dir, links resolved: set by walk_content when none is on the way
+    # model.validate_meta's result per model: a document reused between builds (serve) is checked once
+    validated: dict[type, tuple[Any, list[Diagnostic]]] = field(default_factory=dict, compare=False, repr=False)
 
     def mark(self, path: Path_, key: bool = False) -> Mark:
         """The position of the value (or key) at `path`, or of its nearest ancestor that has one."""

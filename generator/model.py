@@ -121,6 +121,13 @@ class Site:
 
 def validate_meta(doc: SourceDocument, model: type[M]) -> tuple[M | None, list[Diagnostic]]:
     """Check a document's front matter against its model; every problem becomes a Diagnostic."""
+    done = doc.validated.get(model)
+    if done is None:
+        done = doc.validated[model] = _validate_meta(doc, model)
+    return done[0], list(done[1])
+
+
+def _validate_meta(doc: SourceDocument, model: type[M]) -> tuple[M | None, list[Diagnostic]]:
     try:
         return model.model_validate(doc.data), []
     except ValidationError as exc:

@@ -299,20 +299,27 @@ class SiteRenderer:
         }
         return {"files": files, "facts": facts}
 
-    def shared_reads(self, content: dict[str, str]) -> dict[str, str]:
+    def shared_reads(self, content: dict[str, str], memo: dict[str, tuple[str, str]] | None = None) -> dict[str, str]:
         """What the shared unit reads: every content file (relative path -> content hash), except that a
         touchpoint counts by the fields the shared pages show, not by its Markdown body nor the
         SHARED_IGNORES fields, so an edit of what a customer does or thinks at one step does not re-render
-        the site-wide pages. With theme.custom_dir, templates may show anything: every file counts whole."""
+        the site-wide pages. With theme.custom_dir, templates may show anything: every file counts whole.
+        `memo` (relative path -> (content hash, what it shows)) keeps what files that did not change show,
+        for the same config (journeymap serve keeps one)."""
         if self.config.theme.custom_dir:
             return dict(content)
         reads = dict(content)
+        memo = {} if memo is None else memo
         for journey in self.site.journeys.values():
             for tp in journey.touchpoints + journey.unplaced:
                 rel = self._rel(tp.source)
                 if rel in reads:
-                    shown = tp.meta.model_dump(mode="json", exclude=SHARED_IGNORES)
-                    reads[rel] = json.dumps(shown, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+                    known = memo.get(rel)
+                    if known is None or known[0] != content[rel]:
+                        shown = tp.meta.model_dump(mode="json", exclude=SHARED_IGNORES)
+                        known = memo[rel] = (content[rel], json.dumps(shown, sort_keys=True, ensure_ascii=False,
+                                                                      separators=(",", ":")))
+                    reads[rel] = known[1]
         return reads
 
     def link_facts(self, targets: Iterable[str]) -> list[tuple[str, str | None, bool]]:

@@ -427,6 +427,34 @@ def test_serve_mends_a_search_file_deleted_by_hand(project: Project) -> None:
             builder.state.close()
 
 
+def test_serve_checks_only_the_changed_files_again(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With `state` (serve), a file that did not change is neither checked against the schema again nor
+    dumped again for the shared pages' reads; what a change shows still reaches every page."""
+    from journeymap import model
+    from journeymap.build import BuildState
+
+    checked: list[str] = []
+    real = model._validate_meta
+    monkeypatch.setattr(model, "_validate_meta", lambda doc, kind: checked.append(doc.path) or real(doc, kind))
+    served, state = project.tmp / "served", BuildState()
+    try:
+        build(project.root, served, state=state, jobs=1)
+        assert len(checked) > 40 and len(state.reads_memo) > 20
+        del checked[:]
+        rel = "journeys/journey-0002/touchpoints/003-step-3.md"
+        edit_front_matter(project.path(rel), "title", "Tracks the parcel")  # shown on the site-wide pages
+        result = build(project.root, served, state=state, jobs=1)
+        assert checked == ["site_config.yml", f"content/{rel}"] and rendered(result) == {J2, "shared"}  # config: read anew
+        project.assert_clean(served)
+        project.edit("site_config.yml", "site_name: Synthetic journeys", "site_name: Renamed site")
+        key = state.reads_key
+        assert rendered(build(project.root, served, state=state, jobs=1)) == ALL
+        assert state.reads_key != key  # a new config: what files show is worked out again
+        project.assert_clean(served)
+    finally:
+        state.close()
+
+
 def test_the_cache_forgets_output_folders_that_are_gone(project: Project) -> None:
     other = project.tmp / "other-site"
     build(project.root, other, cache_dir=project.cache, jobs=1)
