@@ -189,3 +189,40 @@ def test_a_first_build_subsets_the_map_font_in_another_process(synthetic: Path, 
         assert len(list((tmp_path / "empty").glob("subset-*.woff2"))) == 2
     finally:
         tm.SUBSET_CACHE_DIR = before
+
+
+def _subset_in_child(folder: str, chars: str, log: str, out: str) -> None:
+    """In a worker: make a font subset through the cache, noting in `log` when it is made here."""
+    import time
+
+    from journeymap import textmeasure as tm
+
+    real = tm._make_subset
+
+    def slow(path: Path, text: str) -> bytes:
+        with open(log, "a", encoding="utf-8") as note:
+            note.write("made\n")
+        time.sleep(0.5)  # long enough for the other process to ask for it meanwhile
+        return real(path, text)
+
+    tm._make_subset = slow
+    tm.SUBSET_CACHE_DIR = Path(folder)
+    Path(out).write_bytes(tm._subset_woff2(tm.font_files(None)["regular"].resolve(), chars))
+
+
+def test_processes_that_need_the_same_font_subset_make_it_once(tmp_path: Path) -> None:
+    """Two workers reaching the same map font subset at once (a build's first maps): one makes it,
+    the other waits for it and reads it from the cache, instead of both spending 0.7 s of CPU."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # fresh processes: nothing memoised from this one
+    log, chars = tmp_path / "made.log", "".join(sorted(set("Journey maps as code: áé")))
+    workers = [context.Process(target=_subset_in_child, args=(str(tmp_path / "fonts"), chars, str(log),
+                                                               str(tmp_path / f"out-{n}"))) for n in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+        assert worker.exitcode == 0
+    assert log.read_text(encoding="utf-8") == "made\n"
+    assert (tmp_path / "out-0").read_bytes() == (tmp_path / "out-1").read_bytes() != b""
