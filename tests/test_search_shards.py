@@ -169,6 +169,36 @@ def test_an_incremental_build_indexes_a_shard_while_other_pages_still_render(
 
 
 @pytest.mark.slow
+def test_a_shard_that_fails_to_index_early_leaves_the_site_as_it_was(project: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pagefind failing on a shard started early (in a thread, while pages render) fails the build with
+    SearchIndexError, and site_dir keeps every byte of the last build; nothing is left beside it."""
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    with shard_pages(SMALL_SHARDS):
+        build(project, site, cache_dir=cache, jobs=1)
+        before = tree_bytes(site)
+        persona = project / "content" / "personas" / "maya.md"  # journeys in most shards name her
+        persona.write_text(persona.read_text(encoding="utf-8").replace("Maya", "Maia"), encoding="utf-8")
+        broken = tmp_path / "pagefind"
+        broken.write_text("#!/bin/sh\necho 'no index today' >&2\nexit 3\n", encoding="utf-8")
+        broken.chmod(0o755)
+        monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(broken))
+        search.pagefind_command.cache_clear()
+        try:
+            with pytest.raises(search.SearchIndexError, match="no index today"):
+                build(project, site, cache_dir=cache, jobs=1)
+        finally:
+            search.pagefind_command.cache_clear()
+        assert tree_bytes(site) == before
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["cache", "pagefind", "project", "site"]
+        assert all(gone_soon(path) for path in cache.glob(".journeymap-shards-*"))  # removed in the background
+        monkeypatch.delenv("PAGEFIND_BINARY_PATH")
+        build(project, site, cache_dir=cache, jobs=1)  # Pagefind back: the next build catches up
+        build(project, tmp_path / "clean")
+        assert tree_bytes(site) == tree_bytes(tmp_path / "clean")
+
+
+@pytest.mark.slow
 def test_shards_are_deterministic_and_follow_the_shard_count(project: Path, tmp_path: Path) -> None:
     site, cache = tmp_path / "site", tmp_path / "cache"
     with shard_pages(SMALL_SHARDS):
