@@ -97,7 +97,7 @@ class Row:
     cells: tuple[Cell, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: the key of partials/macros.html `pain_row`
 class PainEntry:
     pain: PainPoint
     journey: Journey
