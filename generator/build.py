@@ -204,7 +204,7 @@ class _Build:
             return None
         if manifest.inputs != _inputs_record(self.inputs) or not (target / MARKER).is_file():
             return None
-        if self.site_files(target, manifest) != set(manifest.outputs) | {MARKER}:
+        if self.current_files(target, manifest) != set(manifest.outputs) | {MARKER}:
             return None
         if len(verify_outputs(target, manifest.outputs)) != len(manifest.outputs):
             return None
@@ -308,8 +308,9 @@ class _Build:
         self.shard_count = shard_count(journey_pages(renderer.journeys))  # known before they render
         early = None
         try:
+            rendering = set(to_render)
             for journey in renderer.journeys:
-                if journey.id not in to_render:
+                if journey.id not in rendering:
                     reused[journey.id] = ({}, {})
                     self.reuse_files(old_units["journey:" + journey.id]["files"], target, staging, manifest,
                                      *reused[journey.id], docs_new)
@@ -388,7 +389,7 @@ class _Build:
             recorded, moves = self.record({**outputs, **copied, **kept, **search}, target, staging, manifest, good)
             if self.in_place:
                 assert manifest is not None
-                update_in_place(staging, target, moves, self.site_files(target, manifest) - set(recorded) - {MARKER})
+                update_in_place(staging, target, moves, self.current_files(target, manifest) - set(recorded) - {MARKER})
             else:
                 write_new(staging, MARKER, MARKER_TEXT.encode("utf-8"))
                 swap_in(staging, target, self.remove_mode)
@@ -478,7 +479,7 @@ class _Build:
             self.state.reads_key, self.state.reads_memo = self.key, {}
         return self.state.reads_memo
 
-    def site_files(self, target: Path, manifest: Manifest) -> set[str]:
+    def current_files(self, target: Path, manifest: Manifest) -> set[str]:
         """The files in site_dir. With `state` (journeymap serve, whose site_dir is a private folder that
         only its builds write) the last build's outputs, without walking the folder (5,900 folders at
         5,000 touchpoints: 0.07 s of every rebuild); else the folder walked, so strays are found."""
@@ -491,7 +492,7 @@ class _Build:
             return False
         if manifest.search.get("key") != _search_key(manifest.search.get("docs", {})):
             return False
-        return self.site_files(target, manifest) == set(manifest.outputs) | {MARKER} and \
+        return self.current_files(target, manifest) == set(manifest.outputs) | {MARKER} and \
             len(verify_outputs(target, manifest.outputs)) == len(manifest.outputs)
 
     def reuse_files(self, files: list[str], target: Path, staging: Path, manifest: Manifest | None,
@@ -573,7 +574,7 @@ class _Build:
         """Write staging/pagefind: one bundle per search shard (search.py), each reused from the current
         site when its documents did not change, else indexed again (unless `early` already did). Returns
         its files' hashes."""
-        from .search import BUNDLE_DIR, index_search, plan_shards, write_shard_list
+        from .search import BUNDLE_DIR, index_search, index_shards, plan_shards, write_shard_list
 
         if not docs or docs_dir is None:
             if self.in_place:  # Pagefind reads the whole site: the pages this build did not write too
@@ -605,7 +606,10 @@ class _Build:
                     self.carry_over(staging, target, rel)
                     kept[rel] = outputs[rel][0]
                 self.stats.linked += len(old_files[shard.folder])
-        (early or _EarlyShards.none(docs_dir, staging)).finish(fresh, staging)
+        if early is not None:
+            early.finish(fresh)
+        else:
+            index_shards(fresh, docs_dir, staging)
         write_shard_list(staging, shards)
         self.stats.search = "indexed" if fresh else "reused"
         self.stats.shards = {shard.name: "indexed" if shard in fresh else "reused" for shard in shards}
@@ -813,12 +817,6 @@ class _EarlyShards:
         self.lock = threading.Lock()
         self.closed = False
 
-    @classmethod
-    def none(cls, docs_dir: Path, staging: Path) -> _EarlyShards:
-        from .search import ShardIndexer
-
-        return cls(ShardIndexer(docs_dir, staging), {}, set(), {}, lambda shard: True)
-
     def rank(self, journey_id: str) -> int:
         """The order journeys render in, a shard after another: shards are complete early."""
         return self.order.get(self.shard_of.get(journey_id, ""), len(self.order))
@@ -858,7 +856,7 @@ class _EarlyShards:
         if shard.docs and shard.name not in self.indexer.submitted and self.fresh(shard):
             self.indexer.submit(shard, busy=True)
 
-    def finish(self, fresh: list[Any], staging: Path) -> None:
+    def finish(self, fresh: list[Any]) -> None:
         """Index the shards of `fresh` not yet indexed (biggest first), wait for all, and redo any indexed
         early that the final plan does not have as it was (a safety net: none is expected)."""
         with self.lock:
@@ -873,11 +871,11 @@ class _EarlyShards:
             self.indexer.finish()
         for shard, _ in submitted.values():
             if shard not in fresh:
-                shutil.rmtree(staging / shard.folder, ignore_errors=True)
+                shutil.rmtree(self.indexer.site / shard.folder, ignore_errors=True)
         if redo:
             from .search import index_shards
 
-            index_shards(redo, self.indexer.docs_dir, staging)
+            index_shards(redo, self.indexer.docs_dir, self.indexer.site)
 
     def stop(self) -> None:
         with self.lock:

@@ -774,6 +774,8 @@ def _subset_woff2(path: Path, chars: str) -> bytes:
         pass
     # Workers that need the same subset at once (a build's first maps) make it once: the others wait
     # for it (0.7 s of CPU each at 5,000 touchpoints), while the build's other processes use the cores.
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
     with _cache_lock(folder / f"subset-{key}.lock"):
         try:
             return cached.read_bytes()  # made while this process waited
@@ -796,7 +798,6 @@ def _cache_lock(path: Path) -> Iterator[None]:
     try:
         import fcntl
 
-        path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(path, "a+b")  # noqa: SIM115 - closed below, after the lock is released
     except (ImportError, OSError):
         yield
