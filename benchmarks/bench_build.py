@@ -156,7 +156,7 @@ for field in EDITS:
         if builder.indexing is not None:  # the search index follows in the background
             builder.indexing.join()
         searched.setdefault(field, []).append(time.perf_counter() - start)
-builder.state.close()
+builder.close(wait=True)
 print(json.dumps({{"first": first, "rebuilds": times, "searched": searched}}))
 """
 

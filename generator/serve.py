@@ -113,6 +113,14 @@ class Builder:
         self.indexing = threading.Thread(target=run, name="journeymap-search", daemon=True)
         self.indexing.start()
 
+    def close(self, wait: bool = False) -> None:
+        """Remove the state's temporary folder; with `wait`, after the background search index is done
+        (on shutdown it is not awaited: it stops with the process and its work is thrown away)."""
+        if wait and self.indexing is not None:
+            self.indexing.join()
+        if self.state is not None:
+            self.state.close()
+
     def _fail(self, diagnostics: list[Diagnostic], exc: BaseException | None) -> None:
         self.failed = True
         self.diagnostics = list(diagnostics)
@@ -245,8 +253,7 @@ class Session:
         try:
             self.server.shutdown()  # type: ignore[attr-defined]
         finally:
-            if self.builder.state is not None:
-                self.builder.state.close()
+            self.builder.close()
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
@@ -258,8 +265,13 @@ def start(project: Path, host: str = "127.0.0.1", port: int = 8000, *, include_d
     tmp = Path(tempfile.mkdtemp(prefix="journeymap-serve-"))
     site_dir = tmp / "site"
     builder = Builder(project, site_dir, include_drafts)
-    builder()
-    server = LiveReloadServer(builder=builder, host=host, port=port, root=str(site_dir), mount_path="/")
+    try:  # interrupted during the first build (Ctrl+C, SIGTERM): leave no temporary folder behind
+        builder()
+        server = LiveReloadServer(builder=builder, host=host, port=port, root=str(site_dir), mount_path="/")
+    except BaseException:
+        builder.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     server.error_handler = builder.not_found
     server.set_app(_guard(server.serve_request, builder.not_found, loopback=is_loopback(host)))
     for path in watched_paths(project):
@@ -304,6 +316,7 @@ def serve(project: Path, host: str = "127.0.0.1", port: int = 8000, open_browser
     if not is_loopback(host):
         log.warning("serving on %s: anyone who can reach this machine on port %d can read the site. "
                     "journeymap serve is a preview server; publish with journeymap build.", host, port)
+    _stop_on_sigterm()
     session = start(project, host, port, include_drafts=include_drafts)
     try:
         session.server.serve(open_in_browser=open_browser)  # type: ignore[attr-defined]
@@ -311,6 +324,18 @@ def serve(project: Path, host: str = "127.0.0.1", port: int = 8000, open_browser
         log.info("Shutting down...")
     finally:
         session.close()
+
+
+def _stop_on_sigterm() -> None:
+    """Stop on SIGTERM (`kill`, `docker stop`, a process manager) as on Ctrl+C, so the temporary
+    folders are removed: by default SIGTERM ends the process without running `finally`."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 def _setup_logging() -> None:

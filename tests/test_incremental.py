@@ -396,10 +396,7 @@ def test_serve_keeps_the_model_and_indexes_search_after_serving(project: Project
         manifest = builder.state.manifests[str(served.resolve())]
         assert manifest.search["key"] != "deferred"
     finally:
-        if builder.indexing is not None:
-            builder.indexing.join(120)
-        if builder.state is not None:
-            builder.state.close()
+        builder.close(wait=True)
 
 
 def test_serve_mends_a_search_file_deleted_by_hand(project: Project) -> None:
@@ -421,10 +418,7 @@ def test_serve_mends_a_search_file_deleted_by_hand(project: Project) -> None:
         builder.indexing.join(120)
         project.assert_clean(served)  # the deleted fragment is back, with every other search file
     finally:
-        if builder.indexing is not None:
-            builder.indexing.join(120)
-        if builder.state is not None:
-            builder.state.close()
+        builder.close(wait=True)
 
 
 def test_serve_checks_only_the_changed_files_again(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:

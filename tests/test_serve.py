@@ -47,10 +47,11 @@ def _get(url: str) -> str | None:
         return None
 
 
-def test_builder_writes_an_error_page_and_recovers(tmp_path: Path) -> None:
+def test_builder_writes_an_error_page_and_recovers(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     project = make_site(tmp_path / "project", {TOUCHPOINT: BROKEN})
     site_dir = tmp_path / "served"
     builder = serve_module.Builder(project, site_dir)
+    request.addfinalizer(lambda: builder.close(wait=True))  # its state folder lives in the system's tmp
     builder()  # never raises, even on the first build
     assert builder.failed
     page = (site_dir / "index.html").read_text(encoding="utf-8")
@@ -78,9 +79,11 @@ def test_builder_writes_an_error_page_and_recovers(tmp_path: Path) -> None:
     assert tree_bytes(site_dir) == tree_bytes(tmp_path / "clean")
 
 
-def test_builder_catches_internal_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_builder_catches_internal_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        request: pytest.FixtureRequest) -> None:
     project = make_site(tmp_path / "project")
     builder = serve_module.Builder(project, tmp_path / "served")
+    request.addfinalizer(lambda: builder.close(wait=True))
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("renderer exploded")
@@ -147,3 +150,29 @@ def test_live_reload_in_the_browser(served: tuple[Path, serve_module.Session, st
     p.wait_for_function("document.querySelector('h1') && document.querySelector('h1').textContent === 'Pays again'",
                         timeout=30000)
     assert p.console_errors == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
+def test_a_stopped_server_leaves_no_temporary_folder(tmp_path: Path, stop: str) -> None:
+    """`kill`, `docker stop` (SIGTERM) and Ctrl+C (SIGINT) stop `journeymap serve` cleanly: exit code 0
+    and none of its temporary folders (the served site, the search state) left in the system's tmp."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    project = make_site(tmp_path / "project")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "journeymap", "serve", "--project", str(project), "--port", str(port)],
+                               env={**os.environ, "TMPDIR": str(tmp)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: _get(f"http://127.0.0.1:{port}/") is not None, timeout=60)
+        assert sorted(path.name.split("-")[1] for path in tmp.iterdir()) == ["serve", "state"]
+        process.send_signal(getattr(signal, stop))
+        output = process.communicate(timeout=30)[0].decode("utf-8", "replace")
+    finally:
+        process.kill()
+    assert process.returncode == 0, output
+    assert "Traceback" not in output and list(tmp.iterdir()) == []
