@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .cache import (CACHE_DIR, DocumentCache, Inputs, Manifest, diagnostics_from, digest, digest_json, ensure_cache_dir,
+from .cache import (CACHE_DIR, DocumentCache, Inputs, KnownHashes, Manifest, diagnostics_from, digest, digest_json, ensure_cache_dir,
                     global_key, manifest_path, prune, scan_inputs, site_files, stat_signature, verify_outputs)
 from .diagnostics import Diagnostic, DiagnosticError
 from .output import (ALWAYS_KEPT, MARKER, MARKER_TEXT, check_site_dir, checked_path, copy_new, link_new, make_staging,
@@ -70,6 +70,7 @@ class BuildState:
     the parsed documents, the last manifest per output folder and the search documents."""
 
     documents: DocumentCache = field(default_factory=DocumentCache)
+    known: KnownHashes = field(default_factory=KnownHashes)  # content hashes by stat signature (scan_inputs)
     manifests: dict[str, Manifest] = field(default_factory=dict)
     charts: dict[str, str] = field(default_factory=dict)
     charts_key: str = ""
@@ -157,6 +158,7 @@ class _Build:
         self.stats = BuildStats()
         self.started = self.lap = time.perf_counter()
         self.inputs: Inputs | None = None
+        self.known: KnownHashes | None = None  # content hashes by stat signature, from the cache or state
         self.key = ""
         self.loaded_documents: DocumentCache | None = None
         self.search_mode = "now"
@@ -179,7 +181,8 @@ class _Build:
 
     def build(self) -> BuildResult:
         if self.incremental:
-            self.inputs, settings = scan_inputs(self.root)
+            self.known = self.known_hashes()
+            self.inputs, settings = scan_inputs(self.root, known=self.known)
             self.key = global_key(self.inputs, self.options)
             self.timed("scan")
             guess = self.site_dir or (self.root / settings["site_dir"]).resolve()
@@ -213,6 +216,7 @@ class _Build:
             raise DiagnosticError(diagnostics)
         self.stats.skipped = True
         self.stats.reused = sorted(manifest.units)
+        self.save_known()
         self.timed("shortcut")
         return BuildResult(None, target, diagnostics, list(manifest.pages), self.stats)
 
@@ -651,7 +655,20 @@ class _Build:
             return DocumentCache()
         return None
 
+    def known_hashes(self) -> KnownHashes | None:
+        if self.state is not None:
+            return self.state.known
+        if self.cache_dir is not None and not self.clean:
+            return KnownHashes.load(Path(self.cache_dir) / "inputs.marshal")
+        return KnownHashes() if self.cache_dir is not None else None
+
+    def save_known(self) -> None:
+        if self.state is None and self.cache_dir is not None and self.known is not None and self.known.changed:
+            ensure_cache_dir(Path(self.cache_dir))
+            self.known.save(Path(self.cache_dir) / "inputs.marshal")
+
     def save_documents(self, documents: DocumentCache | None) -> None:
+        self.save_known()
         if documents is None:
             return
         if self.state is not None:

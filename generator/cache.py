@@ -33,6 +33,7 @@ import marshal
 import os
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -152,8 +153,63 @@ def read_settings(root: Path) -> dict[str, Any]:
             "custom_dir": text(theme.get("custom_dir"), None), "font": text(theme.get("font"), None)}
 
 
-def scan_inputs(root: Path, keep_data: bool = True) -> tuple[Inputs, dict[str, Any]]:
-    """Hash every input of the project in `root`. Returns the inputs and the settings used to find them."""
+RECENT_NS = 2_000_000_000  # a file changed this shortly before a scan is hashed again by the next one
+
+
+class KnownHashes:
+    """Content hashes of files by stat signature (size, modification and change times, inode, device):
+    a content file whose signature is as when it was hashed is not read again (as git's index does).
+    The cache stays keyed by content hashes; this only avoids re-reading 5,000 unchanged files. A file
+    changed within RECENT_NS of the scan is not remembered: timestamps are coarse, and a second write in
+    the same tick, of the same size, would keep the signature."""
+
+    def __init__(self, entries: dict[str, tuple[tuple[int, ...], str]] | None = None):
+        self.entries = entries or {}
+        self.changed = False
+
+    @classmethod
+    def load(cls, path: Path) -> "KnownHashes":
+        try:
+            with open(path, "rb") as handle:
+                header, entries = marshal.loads(handle.read())
+            return cls(entries) if header == [FORMAT, sys.version_info[:2]] else cls()
+        except Exception:  # noqa: BLE001 - missing or damaged: every file is read
+            return cls()
+
+    def save(self, path: Path) -> None:
+        if self.changed:
+            _atomic_write(path, marshal.dumps([[FORMAT, sys.version_info[:2]], self.entries]))
+            self.changed = False
+
+    def hash_files(self, files: Iterable[tuple[str, Path]]) -> Iterator[tuple[str, str, bytes | None]]:
+        """(relative path, content hash, the bytes when the file was read) for each file; forgets the
+        files not among them."""
+        entries, self.entries = self.entries, {}
+        recent = time.time_ns() - RECENT_NS
+        for rel, path in files:
+            name = str(path)
+            try:
+                st = os.stat(name)
+            except OSError:
+                yield rel, "unreadable", None
+                continue
+            signature = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+            known = entries.get(name)
+            if known is not None and known[0] == signature:
+                self.entries[name] = known
+                yield rel, known[1], None
+                continue
+            content_hash, raw = _hash_file(path)
+            if content_hash != "unreadable" and max(st.st_mtime_ns, st.st_ctime_ns) < recent:
+                self.entries[name] = (signature, content_hash)
+            self.changed = True
+            yield rel, content_hash, raw
+        self.changed = self.changed or len(self.entries) != len(entries)
+
+
+def scan_inputs(root: Path, keep_data: bool = True, known: KnownHashes | None = None) -> tuple[Inputs, dict[str, Any]]:
+    """Hash every input of the project in `root`. Returns the inputs and the settings used to find them.
+    `known` gives the hashes of content files that did not change since it last saw them (not read)."""
     from .themes import default_theme_dir
 
     settings = read_settings(root)
@@ -161,8 +217,10 @@ def scan_inputs(root: Path, keep_data: bool = True) -> tuple[Inputs, dict[str, A
     content_dir = root / settings["content_dir"]
     content: dict[str, str] = {}
     data: dict[str, bytes] = {}
-    for rel, path in _files(content_dir):
-        content[rel], raw = _hash_file(path)
+    files = _files(content_dir)
+    hashed = known.hash_files(files) if known is not None else ((rel, *_hash_file(path)) for rel, path in files)
+    for rel, content_hash, raw in hashed:
+        content[rel] = content_hash
         if keep_data and raw is not None and rel.endswith(".md"):
             data[rel] = raw
     folders = [default_theme_dir()]
@@ -218,14 +276,15 @@ class DocumentCache:
     def __call__(self, file: str | Path, rel: str, kind: str, id_: str, journey: str | None, order: int | None) -> tuple[Any, list[Diagnostic]]:
         raw = self.data.get(rel)
         content_hash = self.hashes.get(rel)
-        if content_hash is None or raw is None:
+        key = f"{rel}\0{kind}\0{id_}\0{journey}\0{order}"
+        entry = self.entries.get(key)
+        # scan_inputs read the file, or knew its hash without reading it (KnownHashes): read only to parse
+        if content_hash is None or (raw is None and (entry is None or entry[0] != content_hash)):
             try:
                 raw = Path(file).read_bytes()
             except OSError:
                 return load_document(file, rel, kind, id_, journey, order)
             content_hash = digest(raw)
-        key = f"{rel}\0{kind}\0{id_}\0{journey}\0{order}"
-        entry = self.entries.get(key)
         if entry is not None and entry[0] == content_hash:
             self.hits += 1
             self.used[key] = entry

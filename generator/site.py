@@ -26,7 +26,7 @@ import json
 import re
 import shutil
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from statistics import mean
 from typing import Any, Callable, Iterable
@@ -219,8 +219,14 @@ class SiteRenderer:
         self.stage_no = {(j.id, st.id): n for j in self.journeys for n, st in enumerate(j.stages, 1)}
         self.has_map_css = any((folder / "assets" / "map.css").is_file() for folder in theme_dirs(site))
         self.pains = [entry for journey in self.journeys for entry in _pain_entries(journey)]
-        self.opps = _ranked(self.config.impact_scale, self.config.effort_scale,
-                            [entry for journey in self.journeys for entry in _opp_entries(journey)])
+        self.phases_with_pains = frozenset(entry.stage.meta.phase for entry in self.pains)
+
+    @cached_property
+    def opps(self) -> list[OppEntry]:
+        """Every opportunity of the site, ranked: for the shared pages only, so not made when they are
+        not rendered."""
+        return _ranked(self.config.impact_scale, self.config.effort_scale,
+                       [entry for journey in self.journeys for entry in _opp_entries(journey)])
 
     # --- orchestration ---------------------------------------------------------------------------
 
@@ -293,7 +299,7 @@ class SiteRenderer:
             "compare": [pair.journey.id, pair.before.id, pair.after.id] if pair else None,
             "next": [self._next_steps(journey, tp) for tp in journey.touchpoints],
             "phases_with_pains": sorted(
-                (phase, any(e.stage.meta.phase == phase for e in self.pains))
+                (phase, phase in self.phases_with_pains)
                 for phase in {stage.meta.phase for stage in journey.stages if stage.meta.phase}),
             "links": self.link_facts(link_targets),
         }
@@ -615,7 +621,7 @@ class SiteRenderer:
         stage_map = None
         if stage.touchpoints:
             stage_map = self._map(journey, key, id_prefix=f"map-{stage.id}-", stage_id=stage.id)
-        phase_has_pains = any(e.stage.meta.phase == stage.meta.phase for e in self.pains) if stage.meta.phase else False
+        phase_has_pains = bool(stage.meta.phase) and stage.meta.phase in self.phases_with_pains
         self._page(key, "stage.html", title=stage.meta.title, section=U.HOME, phase_link=phase_has_pains,
                    crumbs=[Link("Journeys", U.HOME), Link(journey.meta.title, U.journey(journey.id))],
                    body_html=self._markdown(stage.source, key), journey=journey, stage=stage,

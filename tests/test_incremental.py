@@ -449,6 +449,56 @@ def test_serve_checks_only_the_changed_files_again(project: Project, monkeypatch
         state.close()
 
 
+def test_unchanged_files_are_not_read_again_and_a_changed_one_always_is(project: Project,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """KnownHashes: a content file whose stat signature is unchanged is not read again, by the command
+    line (inputs.marshal) or serve; an edit that keeps the size and puts the modification time back (as
+    `cp -p` or `rsync -a` do) still changes the change time, so it is read and rendered."""
+    from journeymap import cache
+
+    monkeypatch.setattr(cache, "RECENT_NS", 0)  # the files were written just now: remember them anyway
+    project.build(clean=True)
+    assert (project.cache / "inputs.marshal").is_file()
+    read: list[str] = []
+    real = cache._hash_file
+    content = project.root / "content"
+    monkeypatch.setattr(cache, "_hash_file", lambda path: read.append(str(path)) or real(path))
+    assert project.build().stats.skipped
+    assert str(project.root / "site_config.yml") in read and len(list(content.rglob("*.md"))) > 30
+    assert not set(read) & {str(path) for path in content.rglob("*")}  # no content file was read
+    rel = "journeys/journey-0002/touchpoints/003-step-3.md"
+    path = project.path(rel)
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    action = project.line(rel, "action")
+    path.write_text(text.replace(action, action[:-3] + "ZZ" + action[-1:]), encoding="utf-8")  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    del read[:]
+    result = project.build()
+    assert set(read) & {str(path) for path in content.rglob("*")} == {str(path)}
+    assert rendered(result) == {J2}
+    project.assert_clean()
+
+
+def test_a_file_changed_just_before_a_scan_is_hashed_again_next_time() -> None:
+    """Timestamps are coarse: a second write in the same tick, of the same size, keeps the signature, so
+    a file changed within RECENT_NS of a scan is not remembered."""
+    from journeymap.cache import KnownHashes
+
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        old, new = Path(folder) / "old.md", Path(folder) / "new.md"
+        old.write_text("a", encoding="utf-8")
+        new.write_text("b", encoding="utf-8")
+        hour_ago = old.stat().st_mtime_ns - 3600 * 10**9
+        os.utime(old, ns=(hour_ago, hour_ago))  # the change time stays recent: still not remembered
+        known = KnownHashes()
+        assert [rel for rel, _, raw in known.hash_files([("old.md", old), ("new.md", new)]) if raw is not None] == ["old.md", "new.md"]
+        assert known.entries == {}
+
+
 def test_the_cache_forgets_output_folders_that_are_gone(project: Project) -> None:
     other = project.tmp / "other-site"
     build(project.root, other, cache_dir=project.cache, jobs=1)
