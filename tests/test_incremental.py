@@ -495,7 +495,7 @@ def test_a_file_changed_just_before_a_scan_is_hashed_again_next_time() -> None:
         hour_ago = old.stat().st_mtime_ns - 3600 * 10**9
         os.utime(old, ns=(hour_ago, hour_ago))  # the change time stays recent: still not remembered
         known = KnownHashes()
-        assert [rel for rel, _, raw in known.hash_files([("old.md", old), ("new.md", new)]) if raw is not None] == ["old.md", "new.md"]
+        assert [rel for rel, _, raw in known.hash_files([("old.md", str(old)), ("new.md", str(new))]) if raw is not None] == ["old.md", "new.md"]
         assert known.entries == {}
 
 
