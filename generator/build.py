@@ -334,10 +334,11 @@ class _Build:
                     self.progress(done[0], total)
 
             shared_output: list[Any] = []
+            kept = self.kept_outputs(manifest, good, docs_new) if reuse else None
 
             def shared() -> None:
                 if not shared_reused:
-                    shared_output.append(write_unit(renderer.shared_unit(), staging, docs_new))
+                    shared_output.append(write_unit(renderer.shared_unit(), staging, docs_new, kept))
                     if early is not None:
                         early.shared(shared_output[0].docs)
                     tick()
@@ -351,7 +352,7 @@ class _Build:
             rendered = render_journeys(renderer, to_render, staging, docs_new, jobs=jobs, root=self.root,
                                        include_drafts=self.include_drafts, side_work=shared, on_done=tick,
                                        method=self.start_method, on_result=early.rendered if early else None,
-                                       group=early.rank if early else None)
+                                       group=early.rank if early else None, kept=kept)
             self.timed("render")
             for journey in renderer.journeys:
                 unit = "journey:" + journey.id
@@ -377,7 +378,7 @@ class _Build:
                 out = shared_output[0]
                 sitemap = renderer.sitemap(set(outputs) | set(out.files))
                 if sitemap is not None:
-                    out.files.update(write_unit({"sitemap.xml": sitemap}, staging, None).files)
+                    out.files.update(write_unit({"sitemap.xml": sitemap}, staging, None, kept).files)
                 units[SHARED] = {"key": shared_key, "files": sorted(out.files), "links": []}
                 outputs.update(out.files)
                 docs.update(out.docs)
@@ -516,6 +517,21 @@ class _Build:
                     docs[rel] = old_docs[rel]
                 else:  # the kept search document is gone: make it again from the page
                     self.store_again(rel, target, store, docs)
+
+    def kept_outputs(self, manifest: Manifest | None, good: set[str], store: Path) -> dict[str, tuple[str, str | None]]:
+        """The files of site_dir that a re-rendered page with the same bytes may leave as they are (see
+        write_unit): those still as the manifest recorded them, whose search document is in the store."""
+        from .search import stored_name
+
+        assert manifest is not None
+        old_docs = manifest.search.get("docs", {})
+        stored = self.stored_documents(store)
+        kept: dict[str, tuple[str, str | None]] = {}
+        for rel in good:
+            doc = old_docs.get(rel)
+            if doc is None or stored_name(doc) in stored:
+                kept[rel] = (manifest.outputs[rel][0], doc)
+        return kept
 
     def carry_over(self, staging: Path, target: Path, rel: str) -> None:
         """Keep an unchanged file of the current site: hard-linked into a new site folder; in place it

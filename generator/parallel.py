@@ -26,7 +26,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 from .cache import digest
 
@@ -50,15 +50,28 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def write_unit(pages: dict[str, bytes], staging: Path, docs_dir: Path | None) -> UnitOutput:
-    """Write a unit's files into staging and their search documents into the store docs_dir."""
+Kept = Mapping[str, tuple[str, "str | None"]]  # output path -> (hash, search document hash) of site_dir's file
+
+
+def write_unit(pages: dict[str, bytes], staging: Path, docs_dir: Path | None, kept: Kept | None = None) -> UnitOutput:
+    """Write a unit's files into staging and their search documents into the store docs_dir. A page
+    whose bytes equal the file `kept` lists (site_dir's, updated in place) is not written: it stays as it
+    is, and so does its search document, already in the store (an edit re-renders a journey's 57 pages and
+    changes a few of them)."""
     from .output import write_new
     from .search import search_document, store_document
 
     out = UnitOutput()
     for rel, data in sorted(pages.items()):
+        content_hash = digest(data)
+        known = kept.get(rel) if kept is not None else None
+        if known is not None and known[0] == content_hash:
+            out.files[rel] = content_hash
+            if known[1] is not None:
+                out.docs[rel] = known[1]
+            continue
         write_new(staging, rel, data)
-        out.files[rel] = digest(data)
+        out.files[rel] = content_hash
         if docs_dir is not None and rel.endswith(".html"):
             document = search_document(data.decode("utf-8"))
             if document is not None:
@@ -68,10 +81,10 @@ def write_unit(pages: dict[str, bytes], staging: Path, docs_dir: Path | None) ->
     return out
 
 
-def render_journey(renderer: Any, journey_id: str, staging: Path, docs_dir: Path | None) -> UnitOutput:
+def render_journey(renderer: Any, journey_id: str, staging: Path, docs_dir: Path | None, kept: Kept | None = None) -> UnitOutput:
     journey = renderer.site.journeys[journey_id]
     pages = renderer.journey_unit(journey)
-    out = write_unit(pages, staging, docs_dir)
+    out = write_unit(pages, staging, docs_dir, kept)
     out.links = sorted(renderer.content_pages.looked_up or ())
     _GC["units"] += 1
     if _GC["paused"] and _GC["units"] % GC_EVERY == 0:
@@ -196,7 +209,8 @@ def _task(journey_id: str) -> tuple[str, UnitOutput | list[Any]]:
     from .diagnostics import DiagnosticError
 
     try:
-        return journey_id, render_journey(_WORKER["renderer"], journey_id, _WORKER["staging"], _WORKER["docs_dir"])
+        return journey_id, render_journey(_WORKER["renderer"], journey_id, _WORKER["staging"], _WORKER["docs_dir"],
+                                          _WORKER.get("kept"))  # spawned workers write every page
     except DiagnosticError as exc:  # it does not pickle: send its diagnostics
         return journey_id, list(exc.diagnostics)
 
@@ -228,7 +242,7 @@ def render_journeys(renderer: Any, journey_ids: list[str], staging: Path, docs_d
                     root: Path, include_drafts: bool, side_work: Callable[[], None] | None = None,
                     on_done: Callable[[str], None] | None = None, method: str | None = None,
                     on_result: Callable[[str, UnitOutput], None] | None = None,
-                    group: Callable[[str], Any] | None = None) -> dict[str, UnitOutput]:
+                    group: Callable[[str], Any] | None = None, kept: Kept | None = None) -> dict[str, UnitOutput]:
     """Render the journeys `journey_ids` (with `jobs` processes; 1 = in this process) and run
     `side_work` (the shared pages) in this process meanwhile. Returns journey id -> UnitOutput.
     `on_result(journey_id, output)` is called as soon as a journey is written, even while `side_work`
@@ -237,19 +251,19 @@ def render_journeys(renderer: Any, journey_ids: list[str], staging: Path, docs_d
     with quiet_gc():
         return _render_journeys(renderer, journey_ids, staging, docs_dir, jobs=jobs, include_drafts=include_drafts,
                                 side_work=side_work, on_done=on_done, method=method, on_result=on_result,
-                                group=group)
+                                group=group, kept=kept)
 
 
 def _render_journeys(renderer: Any, journey_ids: list[str], staging: Path, docs_dir: Path | None, *, jobs: int,
                      include_drafts: bool, side_work: Callable[[], None] | None, on_done: Callable[[str], None] | None,
                      method: str | None, on_result: Callable[[str, UnitOutput], None] | None,
-                     group: Callable[[str], Any] | None = None) -> dict[str, UnitOutput]:
+                     group: Callable[[str], Any] | None = None, kept: Kept | None = None) -> dict[str, UnitOutput]:
     results: dict[str, UnitOutput] = {}
     if jobs <= 1 or not journey_ids or (len(journey_ids) == 1 and side_work is None):
         if side_work is not None:
             side_work()
         for journey_id in journey_ids:
-            results[journey_id] = render_journey(renderer, journey_id, staging, docs_dir)
+            results[journey_id] = render_journey(renderer, journey_id, staging, docs_dir, kept)
             if on_result:
                 on_result(journey_id, results[journey_id])
             if on_done:
@@ -259,7 +273,7 @@ def _render_journeys(renderer: Any, journey_ids: list[str], staging: Path, docs_
     context = multiprocessing.get_context(method)
     if method == "fork":
         _warm(renderer)
-        _WORKER.update(renderer=renderer, staging=staging, docs_dir=docs_dir)
+        _WORKER.update(renderer=renderer, staging=staging, docs_dir=docs_dir, kept=kept)
         initializer, initargs = _forked_init, ()
     else:
         import pickle

@@ -38,6 +38,7 @@ from markupsafe import Markup
 
 from . import __version__
 from . import urls as U
+from .cache import digest_json
 from .diagnostics import DiagnosticError, error
 from .links import classify, resolve_relative
 from .markdown import render as render_markdown
@@ -310,7 +311,7 @@ class SiteRenderer:
         touchpoint counts by the fields the shared pages show, not by its Markdown body nor the
         SHARED_IGNORES fields, so an edit of what a customer does or thinks at one step does not re-render
         the site-wide pages. With theme.custom_dir, templates may show anything: every file counts whole.
-        `memo` (relative path -> (content hash, what it shows)) keeps what files that did not change show,
+        `memo` (relative path -> (content hash, digest of what it shows)) keeps what unchanged files show,
         for the same config (journeymap serve keeps one)."""
         if self.config.theme.custom_dir:
             return dict(content)
@@ -322,9 +323,8 @@ class SiteRenderer:
                 if rel in reads:
                     known = memo.get(rel)
                     if known is None or known[0] != content[rel]:
-                        shown = tp.meta.model_dump(mode="json", exclude=SHARED_IGNORES)
-                        known = memo[rel] = (content[rel], json.dumps(shown, sort_keys=True, ensure_ascii=False,
-                                                                      separators=(",", ":")))
+                        shown = tp.meta.model_dump(mode="json", exclude=SHARED_IGNORES)  # its digest: a short key
+                        known = memo[rel] = (content[rel], digest_json(shown))
                     reads[rel] = known[1]
         return reads
 
