@@ -37,6 +37,8 @@ from .output import (ALWAYS_KEPT, MARKER, MARKER_TEXT, check_site_dir, checked_p
                      swap_in, update_in_place, write_new)
 
 SHARED = "shared"
+JOURNEY_UNIT = "journey:"  # + a journey id: the unit of that journey's pages, in the manifest
+COMPARE_UNIT = "compare:"  # + the id of the journey that owns a comparison page: its unit, and its render task
 Progress = Callable[[int, int], None]  # (units done, units to render); (0, 0) while the search index is written
 
 
@@ -270,20 +272,17 @@ class _Build:
         self.in_place = reuse
         old_units = manifest.units if reuse and manifest else {}
 
-        # plan: which units must be rendered
+        # plan: which units must be rendered (render tasks: journey ids, then comparison pages)
+        tasks = [journey.id for journey in renderer.journeys] + [COMPARE_UNIT + owner for owner in renderer.compare_owners()]
         to_render: list[str] = []
-        unit_keys: dict[str, str] = {}
-        reads: dict[str, dict[str, Any]] = {}
-        for journey in renderer.journeys:
-            unit = "journey:" + journey.id
+        for task in tasks:
+            unit = _unit_name(task)
             entry = old_units.get(unit)
             if entry is not None and all(rel in good for rel in entry["files"]):
-                reads[unit] = renderer.journey_reads(journey, entry["links"])
-                unit_keys[unit] = self.unit_key(reads[unit])
-                if unit_keys[unit] == entry["key"]:
+                if self.unit_key(_unit_reads(renderer, task, entry["links"])) == entry["key"]:
                     self.stats.reused.append(unit)
                     continue
-            to_render.append(journey.id)
+            to_render.append(task)
         shared_key = digest_json([self.key, sorted(renderer.shared_reads(self.inputs.content, self.reads_memo()).items())
                                   if self.inputs else None,
                                   sorted(j.id for j in renderer.journeys)])
@@ -313,11 +312,10 @@ class _Build:
         early = None
         try:
             rendering = set(to_render)
-            for journey in renderer.journeys:
-                if journey.id not in rendering:
-                    reused[journey.id] = ({}, {})
-                    self.reuse_files(old_units["journey:" + journey.id]["files"], target, staging, manifest,
-                                     *reused[journey.id], docs_new)
+            for task in tasks:
+                if task not in rendering:
+                    reused[task] = ({}, {})
+                    self.reuse_files(old_units[_unit_name(task)]["files"], target, staging, manifest, *reused[task], docs_new)
             shared_kept: tuple[dict[str, str], dict[str, str]] = ({}, {})
             if shared_reused:
                 assert shared_entry is not None
@@ -354,20 +352,20 @@ class _Build:
                                        method=self.start_method, on_result=early.rendered if early else None,
                                        group=early.rank if early else None, kept=kept)
             self.timed("render")
-            for journey in renderer.journeys:
-                unit = "journey:" + journey.id
-                if journey.id in rendered:
-                    out = rendered[journey.id]
-                    unit_reads = renderer.journey_reads(journey, out.links)
-                    units[unit] = {"key": self.unit_key(unit_reads), "files": sorted(out.files), "links": out.links}
+            for task in tasks:
+                unit = _unit_name(task)
+                if task in rendered:
+                    out = rendered[task]
+                    units[unit] = {"key": self.unit_key(_unit_reads(renderer, task, out.links)), "files": sorted(out.files),
+                                   "links": out.links}
                     outputs.update(out.files)
                     docs.update(out.docs)
                     self.stats.rendered.append(unit)
                     self.stats.written += len(out.files)
                 else:
                     units[unit] = old_units[unit]
-                    outputs.update(reused[journey.id][0])
-                    docs.update(reused[journey.id][1])
+                    outputs.update(reused[task][0])
+                    docs.update(reused[task][1])
             if shared_reused:
                 assert shared_entry is not None
                 units[SHARED] = shared_entry
@@ -451,9 +449,9 @@ class _Build:
         when a big site changed a little (its journeys render while this process renders the shared pages,
         which list the whole site); none for a small site, where starting a worker costs more."""
         from .parallel import PARALLEL_THRESHOLD, default_jobs, start_method
-
         jobs = self.jobs or default_jobs()
-        if sum(len(renderer.site.journeys[jid].touchpoints) for jid in to_render) >= PARALLEL_THRESHOLD:
+        if sum(len(renderer.site.journeys[task].touchpoints) for task in to_render if not task.startswith(COMPARE_UNIT)) \
+                >= PARALLEL_THRESHOLD:
             return jobs
         big = sum(len(j.touchpoints) for j in renderer.journeys) >= PARALLEL_THRESHOLD
         if big and to_render and not shared_reused and jobs > 1 and start_method(self.start_method) == "fork":
@@ -648,13 +646,14 @@ class _Build:
         build, whose render keeps every core busy already: measured, starting Pagefind early only slowed
         it; for a single shard; and for serve's index later)."""
         from .search import ShardIndexer, journey_shard
-
         if not self.in_place or manifest is None or docs_dir is None or self.search_mode == "later" \
                 or self.shard_count < 2 or not to_render:
             return None
-        members: dict[str, list[str]] = {}
+        members: dict[str, list[str]] = {}  # shard -> its render tasks (a comparison page: its owner's shard)
         for journey in renderer.journeys:
             members.setdefault(journey_shard(journey.id, self.shard_count), []).append(journey.id)
+        for owner in renderer.compare_owners():
+            members[journey_shard(owner, self.shard_count)].append(COMPARE_UNIT + owner)
         old, old_files = manifest.search.get("shards", {}), _shard_files(manifest.outputs)
         return _EarlyShards(ShardIndexer(docs_dir, staging), members, set(to_render),
                             {jid: documents for jid, (_, documents) in reused.items()},
@@ -948,8 +947,25 @@ def _search_key(docs: dict[str, str]) -> str:
 
 
 def _journey_files(units: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
-    """Journey id -> its output paths (which search shard a document belongs to)."""
-    return {unit[len("journey:"):]: entry["files"] for unit, entry in units.items() if unit.startswith("journey:")}
+    """Journey id -> its output paths and those of the comparison page it owns (which search shard a
+    document belongs to)."""
+    files: dict[str, list[str]] = {}
+    for unit, entry in units.items():
+        for prefix in (JOURNEY_UNIT, COMPARE_UNIT):
+            if unit.startswith(prefix):
+                files.setdefault(unit[len(prefix):], []).extend(entry["files"])
+    return files
+
+
+def _unit_name(task: str) -> str:
+    """The manifest's name of a render task's unit: journey:<id>, or compare:<owner> as the task is."""
+    return task if task.startswith(COMPARE_UNIT) else JOURNEY_UNIT + task
+
+
+def _unit_reads(renderer: Any, task: str, links: Iterable[str]) -> dict[str, Any]:
+    if task.startswith(COMPARE_UNIT):
+        return renderer.compare_reads(task[len(COMPARE_UNIT):], links)
+    return renderer.journey_reads(renderer.site.journeys[task], links)
 
 
 def _shard_files(outputs: dict[str, Any]) -> dict[str, list[str]]:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
+from .build import COMPARE_UNIT
 from .cache import digest
 
 # Below this many touchpoints to render, one process does it all: starting workers costs more.
@@ -81,9 +82,10 @@ def write_unit(pages: dict[str, bytes], staging: Path, docs_dir: Path | None, ke
     return out
 
 
-def render_journey(renderer: Any, journey_id: str, staging: Path, docs_dir: Path | None, kept: Kept | None = None) -> UnitOutput:
-    journey = renderer.site.journeys[journey_id]
-    pages = renderer.journey_unit(journey)
+def render_journey(renderer: Any, task: str, staging: Path, docs_dir: Path | None, kept: Kept | None = None) -> UnitOutput:
+    """Render and write one task: a journey (by id) or a comparison page (COMPARE_UNIT + its owner's id)."""
+    owner = task[len(COMPARE_UNIT):] if task.startswith(COMPARE_UNIT) else None
+    pages = renderer.compare_unit(owner) if owner else renderer.journey_unit(renderer.site.journeys[task])
     out = write_unit(pages, staging, docs_dir, kept)
     out.links = sorted(renderer.content_pages.looked_up or ())
     _GC["units"] += 1
@@ -243,7 +245,7 @@ def render_journeys(renderer: Any, journey_ids: list[str], staging: Path, docs_d
                     on_done: Callable[[str], None] | None = None, method: str | None = None,
                     on_result: Callable[[str, UnitOutput], None] | None = None,
                     group: Callable[[str], Any] | None = None, kept: Kept | None = None) -> dict[str, UnitOutput]:
-    """Render the journeys `journey_ids` (with `jobs` processes; 1 = in this process) and run
+    """Render the journeys `journey_ids` (and comparison pages: see render_journey) (with `jobs` processes; 1 = in this process) and run
     `side_work` (the shared pages) in this process meanwhile. Returns journey id -> UnitOutput.
     `on_result(journey_id, output)` is called as soon as a journey is written, even while `side_work`
     runs: from another thread when there are workers. Workers take the journeys biggest first, within

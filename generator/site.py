@@ -5,15 +5,16 @@ reads nothing but the Site, the theme folders and the content assets, and it is 
 loop runs in a sorted or journey order, ids come from content ids, nothing carries a date.
 
 Which pages read what (for incremental and parallel builds):
-- per journey (that journey, its personas, the config): journeys/<j>/ (+ map.svg), its stages and
-  touchpoints, compare/<j>/ (also reads the journey it compares with);
+- per journey (that journey, its personas, the config, the title and state of the journey it is
+  compared with): journeys/<j>/ (+ map.svg), its stages and touchpoints;
+- per comparison (both journeys and their personas): compare/<j>/, named after the journey that owns it;
 - shared (every published journey): home, personas/, personas/<p>/, pain-points/, opportunities/,
   teams/, search/, 404.html, sitemap.xml, and the journey navigation of the header.
 
-build.py renders these units separately (`journey_unit`, `shared_unit`, `sitemap`), in worker
-processes and only when their inputs changed. `journey_reads` lists everything a journey unit reads
-beyond the journey's own files; a new cross-journey read in a journey page must be added there, or
-incremental builds go stale (tests/test_incremental.py compares them with clean builds).
+build.py renders these units separately (`journey_unit`, `compare_unit`, `shared_unit`, `sitemap`), in
+worker processes and only when their inputs changed. `journey_reads` and `compare_reads` list everything
+such a unit reads beyond its journeys' own files; a new cross-journey read in a journey page must be
+added there, or incremental builds go stale (tests/test_incremental.py compares them with clean builds).
 
 Templates live in theme/templates (and `theme.custom_dir`, looked up first, see theme.py); they get
 model objects plus the small view structures built here. Autoescape is on; only markdown-it output,
@@ -235,6 +236,8 @@ class SiteRenderer:
         pages: dict[str, bytes] = {}
         for journey in self.journeys:
             pages.update(self.journey_unit(journey))
+        for owner in self.compare_owners():
+            pages.update(self.compare_unit(owner))
         pages.update(self.shared_unit())
         sitemap = self.sitemap(pages)
         if sitemap is not None:
@@ -245,16 +248,32 @@ class SiteRenderer:
     # --- units of work (build.py) ---------------------------------------------------------------
 
     def journey_unit(self, journey: Journey) -> dict[str, bytes]:
-        """Every file of one journey: its pages, map.svg and the comparison page it owns."""
+        """Every file of one journey: its pages and map.svg."""
+        self._start_unit()
+        self._journey_pages(journey)
+        pages, self.pages = self.pages, {}
+        return pages
+
+    def compare_owners(self) -> list[str]:
+        """The journeys that own a comparison page (see _compare_pairs), in journey order."""
+        return [journey.id for journey in self.journeys
+                if (pair := self.compare.get(journey.id)) is not None and pair.journey is journey]
+
+    def compare_unit(self, owner: str) -> dict[str, bytes]:
+        """The comparison page of the pair `owner` owns: its own unit, so that an edit of one journey of
+        a pair renders that journey and this page, not both journeys."""
+        self._start_unit()
+        self._compare_page(self.compare[owner])
+        pages, self.pages = self.pages, {}
+        return pages
+
+    def _start_unit(self) -> None:
         self.pages = {}
         self._drawn_maps = {}
         self._layouts = {}
         self._layout_memos = {}
         self._navs = {}
         self.content_pages.looked_up = set()
-        self._journey_pages(journey)
-        pages, self.pages = self.pages, {}
-        return pages
 
     def shared_unit(self) -> dict[str, bytes]:
         """The pages that read many journeys, and palette.css (not the sitemap: see `sitemap`)."""
@@ -287,23 +306,39 @@ class SiteRenderer:
         each link target its Markdown and evidence looked up resolves now (`journey_unit` records
         those in `content_pages.looked_up`).
         """
-        related = [journey] + [other for other in self.journeys if other is not journey and (
-            other.id == journey.meta.compares_with or other.meta.compares_with == journey.id)]
-        persona_ids = sorted({pid for j in related for pid in _persona_refs(j)})
-        files = sorted({self._rel(doc) for j in related for doc in _journey_docs(j)}
-                       | {self._rel(self.site.personas[pid].source) for pid in persona_ids if pid in self.site.personas})
-        pair = self.compare.get(journey.id)
+        # The default templates show of the journey it is compared with its title and state (a custom
+        # theme gets the whole journey, so it reads its files, as the comparison page does).
+        related = [journey] + (self._related(journey) if self.config.theme.custom_dir else [])
+        pair, counterpart = self.compare.get(journey.id), self._counterpart(journey)
         facts = {
             "published": journey.id in self.journey_ids,
-            "personas": [(pid, pid in self.site.personas) for pid in persona_ids],
-            "related": [(j.id, j.id in self.journey_ids) for j in related],
             "compare": [pair.journey.id, pair.before.id, pair.after.id] if pair else None,
+            "counterpart": [counterpart.id, counterpart.meta.title, counterpart.meta.state] if counterpart else None,
             "next": [self._next_steps(journey, tp) for tp in journey.touchpoints],
             "phases_with_pains": sorted(
                 (phase, phase in self.phases_with_pains)
                 for phase in {stage.meta.phase for stage in journey.stages if stage.meta.phase}),
-            "links": self.link_facts(link_targets),
         }
+        return self._reads(related, facts, link_targets)
+
+    def compare_reads(self, owner: str, link_targets: Iterable[str]) -> dict[str, Any]:
+        """What the comparison unit of `owner` reads: both journeys' files and their personas'."""
+        pair = self.compare[owner]
+        facts = {"compare": [pair.journey.id, pair.before.id, pair.after.id]}
+        return self._reads([pair.journey] + self._related(pair.journey), facts, link_targets)
+
+    def _related(self, journey: Journey) -> list[Journey]:
+        return [other for other in self.journeys if other is not journey and (
+            other.id == journey.meta.compares_with or other.meta.compares_with == journey.id)]
+
+    def _reads(self, related: list[Journey], facts: dict[str, Any], link_targets: Iterable[str]) -> dict[str, Any]:
+        """The files of the journeys `related` (and of the personas they name), with `facts`."""
+        persona_ids = sorted({pid for j in related for pid in _persona_refs(j)})
+        files = sorted({self._rel(doc) for j in related for doc in _journey_docs(j)}
+                       | {self._rel(self.site.personas[pid].source) for pid in persona_ids if pid in self.site.personas})
+        facts = {**facts, "personas": [(pid, pid in self.site.personas) for pid in persona_ids],
+                 "related": [(j.id, j.id in self.journey_ids) for j in related],
+                 "links": self.link_facts(link_targets)}
         return {"files": files, "facts": facts}
 
     def shared_reads(self, content: dict[str, str], memo: dict[str, tuple[str, str]] | None = None) -> dict[str, str]:
@@ -611,9 +646,6 @@ class SiteRenderer:
         for index, tp in enumerate(tps):
             self._touchpoint_page(journey, tp, tps[index - 1] if index else None,
                                   tps[index + 1] if index + 1 < len(tps) else None)
-        pair = self.compare.get(journey.id)
-        if pair is not None and pair.journey is journey:
-            self._compare_page(pair)
 
     def _stage_page(self, journey: Journey, stage: Stage, prev: Stage | None, nxt: Stage | None) -> None:
         key = U.stage(journey.id, stage.id)

@@ -30,7 +30,8 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from synthetic import generate  # noqa: E402
 
 J0, J1, J2 = "journey:journey-0000", "journey:journey-0001", "journey:journey-0002"
-ALL = {J0, J1, J2, "shared"}
+C1 = "compare:journey-0001"  # the comparison page journey-0001 owns (journey-0001 -> journey-0000)
+ALL = {J0, J1, J2, C1, "shared"}
 
 
 class Project:
@@ -56,6 +57,10 @@ class Project:
 
     def build(self, **options):  # type: ignore[no-untyped-def]
         return build(self.root, self.site, cache_dir=self.cache, jobs=1, **options)
+
+    def manifest(self) -> dict:  # type: ignore[type-arg]
+        """The manifest of the last build (one output folder)."""
+        return json.loads(next(self.cache.glob("build-*.json")).read_text(encoding="utf-8"))
 
     def assert_clean(self, site: Path | None = None) -> None:
         """The incremental site equals a build from scratch, byte for byte."""
@@ -135,7 +140,7 @@ def test_an_update_in_place_removes_stray_files_and_keeps_host_files(project: Pr
     rel = "journeys/journey-0000/touchpoints/002-step-2.md"
     project.edit(rel, project.line(rel, "action"), 'action: "Reads the returns policy"')
     result = project.build()
-    assert rendered(result) == {J0, J1}  # journey-0001 compares itself with journey-0000
+    assert rendered(result) == {J0, C1}  # journey-0001's comparison page shows journey-0000, not its other pages
     assert not (project.site / "journeys" / "stray").exists()  # the file and the folders it leaves empty
     assert (project.site / "CNAME").read_bytes() == b"journeys.example.com\n"
     (project.site / "CNAME").unlink()
@@ -193,6 +198,24 @@ def test_with_custom_templates_any_touchpoint_edit_renders_the_shared_pages(proj
     project.assert_clean()
 
 
+def test_with_custom_templates_a_journey_reads_the_journey_it_is_compared_with(project: Project) -> None:
+    """The default journey page shows the title and state of the journey it is compared with; a custom
+    one gets the whole journey, so any edit of that journey renders it again."""
+    overrides = project.root / "overrides"
+    overrides.mkdir()
+    (overrides / "journey.html").write_text(
+        '{% extends "base.html" %}{% block content %}'
+        '{% if counterpart %}<p>{{ counterpart.touchpoints[1].meta.action }}</p>{% endif %}{% endblock %}\n', encoding="utf-8")
+    with open(project.root / "site_config.yml", "a", encoding="utf-8") as config:
+        config.write("theme:\n  custom_dir: overrides\n")
+    project.build()
+    rel = "journeys/journey-0000/touchpoints/002-step-2.md"
+    edit_front_matter(project.path(rel), "action", "Reads the returns policy twice")
+    assert {J0, J1, C1} <= rendered(project.build())  # journey-0001 compares itself with journey-0000
+    assert b"Reads the returns policy twice" in (project.site / "journeys/journey-0001/index.html").read_bytes()
+    project.assert_clean()
+
+
 def test_title_read_by_another_journeys_next_step(project: Project) -> None:
     rel = "journeys/journey-0002/touchpoints/001-step-1.md"
     project.edit(rel, project.line(rel, "title"), 'title: "Opens the renewal letter"')
@@ -212,7 +235,7 @@ def test_journey_title_edit_reaches_its_pair_and_next_steps(project: Project) ->
 def test_persona_edit_renders_only_the_journeys_that_name_it(project: Project) -> None:
     project.edit("personas/maya.md", "name: \"Maya Okafor\"", "name: \"Maya O.\"")
     result = project.build()
-    assert rendered(result) == {J0, J1, "shared"}  # 0000 names maya; 0001 shows 0000 on its comparison page
+    assert rendered(result) == {J0, C1, "shared"}  # 0000 names maya; 0001's comparison page shows 0000
     project.assert_clean()
     project.edit("personas/grace.md", "name: \"Grace Mensah\"", "name: \"Grace M.\"")
     assert rendered(project.build()) == {"shared"}  # nobody's persona: only the persona pages
@@ -222,12 +245,12 @@ def test_persona_edit_renders_only_the_journeys_that_name_it(project: Project) -
 def test_compares_with_edit(project: Project) -> None:
     project.edit("journeys/journey-0001/journey.md", "compares_with: journey-0000\n", "")
     result = project.build()
-    assert rendered(result) == {J0, J1, "shared"}
-    assert not (project.site / "compare").exists()
+    assert rendered(result) == {J1, "shared"}  # journey-0000 never showed journey-0001 (it does not name it)
+    assert not (project.site / "compare").exists() and C1 not in project.manifest()["units"]
     project.assert_clean()
     project.edit("journeys/journey-0002/journey.md", "state: current\n", "state: future\ncompares_with: journey-0001\n")
     result = project.build()
-    assert rendered(result) == {J1, J2, "shared"}
+    assert rendered(result) == {J2, "compare:journey-0002", "shared"}
     project.assert_clean()
 
 
@@ -247,7 +270,7 @@ def test_deleting_and_renaming_journeys(project: Project) -> None:
     project.edit("journeys/journey-0001/touchpoints/008-step-8.md", "journey-0002/step-1", "journey-0009/step-1")
     project.edit("journeys/journey-0009/touchpoints/008-step-8.md", "journey-0000/step-1", "journey-0009/step-1")
     result = project.build()
-    assert "journey:journey-0009" in rendered(result) and J0 in rendered(result)  # 0000 lost a next step from 0002
+    assert {"journey:journey-0009", J1, C1} <= rendered(result)  # 0001's step 8 leads to 0009 now; it shows 0001
     assert not (project.site / "journeys" / "journey-0002").exists()
     project.assert_clean()
     shutil.rmtree(project.path("journeys/journey-0009"))
@@ -307,7 +330,7 @@ def test_search_documents_are_stored_once_by_content(project: Project) -> None:
     project.edit(rel, project.line(rel, "action"), 'action: "Waits for the courier, again."')
     project.build()
     after = {path.name: path.stat().st_ino for path in store.iterdir()}
-    manifest = json.loads(next(project.cache.glob("build-*.json")).read_text(encoding="utf-8"))
+    manifest = project.manifest()
     assert set(after) == {f"{content_hash}.html" for content_hash in manifest["search"]["docs"].values()}
     kept = set(before) & set(after)
     assert 0 < len(set(after) - kept) < 5 and len(kept) > len(after) - 5  # the edited step's pages only
