@@ -6,8 +6,9 @@ code and version, the Python version and the versions of the libraries that shap
 MarkupSafe, markdown-it-py, mdit-py-plugins, svgwrite, uharfbuzz, fontTools, Pagefind, pydantic,
 PyYAML), and (6) the build options (`--drafts`). Every one of them is hashed: (2)-(6) make the
 *global key*; a change there rebuilds everything. Content files are hashed one by one (never their
-modification times), and each unit of work (see site.py) records which files and which cross-journey
-facts it read, so a change re-renders only the units that read it.
+modification times; `KnownHashes` only spares reading again a file whose stat signature is as when it
+was hashed), and each unit of work (see site.py) records which files and which cross-journey facts it
+read, so a change re-renders only the units that read it.
 
 The cache folder holds:
 - `documents.marshal`: parsed content files by content hash (front matter data and text, body), so a build
@@ -17,7 +18,9 @@ The cache folder holds:
   file's hash and (size, mtime, inode) as last written;
 - `search-<target>/`: the search documents of every page (what Pagefind indexes), so a rebuild can
   re-index without re-rendering;
-- `charts.marshal` (the persona pages' emotion charts) and `fonts/` (subsets of the map font).
+- `charts.marshal` (the persona pages' emotion charts) and `fonts/` (subsets of the map font);
+- `inputs.marshal` (content hashes by stat signature: `KnownHashes`) and `shown.marshal` (what each
+  touchpoint shows the site-wide pages, by content hash: `SiteRenderer.shared_reads`).
 
 Manifests of output folders that no longer exist, and all but the most recent few, are pruned.
 
