@@ -26,7 +26,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Protocol
 
 from .build import COMPARE_UNIT
 from .cache import digest
@@ -51,7 +51,10 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-Kept = Mapping[str, tuple[str, "str | None"]]  # output path -> (hash, search document hash) of site_dir's file
+class Kept(Protocol):
+    """Output path -> (hash, search document hash) of site_dir's file, for those that may be kept."""
+
+    def get(self, rel: str) -> tuple[str, str | None] | None: ...
 
 
 def write_unit(pages: dict[str, bytes], staging: Path, docs_dir: Path | None, kept: Kept | None = None) -> UnitOutput:
