@@ -492,14 +492,7 @@ class _Build:
         if self.cache_dir is None:
             return None
         if self.shown is None:
-            self.shown = {}
-            try:
-                with open(Path(self.cache_dir) / "shown.marshal", "rb") as handle:
-                    key, memo = marshal.loads(handle.read())
-                if key == self.key and not self.clean:
-                    self.shown = memo
-            except Exception:  # noqa: BLE001 - none kept, or a damaged file: work it out again
-                pass
+            self.shown = self.read_keyed("shown.marshal")
             self.shown_before = dict(self.shown)
         return self.shown
 
@@ -508,10 +501,7 @@ class _Build:
             return
         memo = {rel: value for rel, value in self.shown.items() if rel in self.inputs.content}
         if memo != self.shown_before:
-            from .cache import _atomic_write
-
-            ensure_cache_dir(Path(self.cache_dir))
-            _atomic_write(Path(self.cache_dir) / "shown.marshal", marshal.dumps([self.key, memo]))
+            self.write_keyed("shown.marshal", memo)
 
     def current_files(self, target: Path, manifest: Manifest) -> set[str]:
         """The files in site_dir. With `state` (journeymap serve, whose site_dir is a private folder that
@@ -724,21 +714,32 @@ class _Build:
             return {}
         if self.state is not None:
             return dict(self.state.charts) if self.state.charts_key == self.key else {}
-        try:
-            with open(Path(self.cache_dir) / "charts.marshal", "rb") as handle:  # type: ignore[arg-type]
-                key, charts = marshal.load(handle)
-            return charts if key == self.key else {}
-        except Exception:  # noqa: BLE001 - no charts kept, or a damaged file: draw them
-            return {}
+        return self.read_keyed("charts.marshal")
 
     def save_charts(self, charts: dict[str, str]) -> None:
         if self.state is not None:
             self.state.charts, self.state.charts_key = dict(charts), self.key
         elif self.cache_dir is not None:
-            from .cache import _atomic_write
+            self.write_keyed("charts.marshal", charts)
 
-            ensure_cache_dir(Path(self.cache_dir))
-            _atomic_write(Path(self.cache_dir) / "charts.marshal", marshal.dumps([self.key, charts]))
+    def read_keyed(self, name: str) -> dict[str, Any]:
+        """A dict the cache folder keeps for this build's global key (charts.marshal, shown.marshal):
+        empty when there is none, it was made for another key, it is damaged, or the build is --clean."""
+        if self.cache_dir is None or self.clean:
+            return {}
+        try:
+            with open(Path(self.cache_dir) / name, "rb") as handle:  # marshal.load(file) reads object by object: slower
+                key, value = marshal.loads(handle.read())
+            return value if key == self.key and isinstance(value, dict) else {}
+        except Exception:  # noqa: BLE001 - none kept, or a damaged file: work it out again
+            return {}
+
+    def write_keyed(self, name: str, value: dict[str, Any]) -> None:
+        from .cache import _atomic_write
+
+        assert self.cache_dir is not None
+        ensure_cache_dir(Path(self.cache_dir))
+        _atomic_write(Path(self.cache_dir) / name, marshal.dumps([self.key, value]))
 
     def manifest(self, target: Path) -> Manifest | None:
         cache = self.__dict__.setdefault("_manifest_cache", {})
