@@ -322,7 +322,7 @@ class _Build:
             if shared_reused:
                 assert shared_entry is not None
                 self.reuse_files(shared_entry["files"], target, staging, manifest, *shared_kept, docs_new)
-            early = self.early_shards(renderer, to_render, reused, docs_new, staging, manifest, good)
+            early = self.early_shards(renderer, to_render, reused, docs_new, staging, target, manifest, good)
             if early is not None and shared_reused:
                 early.shared(shared_kept[1])
             total = len(to_render) + (0 if shared_reused else 1)
@@ -637,7 +637,7 @@ class _Build:
         if early is not None:
             early.finish(fresh)
         else:
-            index_shards(fresh, docs_dir, staging)
+            index_shards(fresh, docs_dir, staging, current=target if self.in_place else None)
         write_shard_list(staging, shards)
         self.stats.search = "indexed" if fresh else "reused"
         self.stats.shards = {shard.name: "indexed" if shard in fresh else "reused" for shard in shards}
@@ -651,7 +651,8 @@ class _Build:
                     and all(rel in good for rel in old_files[shard.folder]))
 
     def early_shards(self, renderer: Any, to_render: list[str], reused: dict[str, tuple[dict[str, str], dict[str, str]]],
-                     docs_dir: Path | None, staging: Path, manifest: Manifest | None, good: set[str]) -> _EarlyShards | None:
+                     docs_dir: Path | None, staging: Path, target: Path, manifest: Manifest | None,
+                     good: set[str]) -> _EarlyShards | None:
         """What indexes a shard as soon as its pages are written, in an incremental build (None for a full
         build, whose render keeps every core busy already: measured, starting Pagefind early only slowed
         it; for a single shard; and for serve's index later)."""
@@ -666,7 +667,7 @@ class _Build:
         for owner in renderer.compare_owners():
             members[journey_shard(owner, self.shard_count)].append(COMPARE_UNIT + owner)
         old, old_files = manifest.search.get("shards", {}), _shard_files(manifest.outputs)
-        return _EarlyShards(ShardIndexer(docs_dir, staging), members, set(to_render),
+        return _EarlyShards(ShardIndexer(docs_dir, staging, current=target), members, set(to_render),
                             {jid: documents for jid, (_, documents) in reused.items()},
                             lambda shard: self.shard_fresh(shard, old, old_files, good))
 
@@ -826,7 +827,7 @@ def index_later(state: BuildState, site_dir: Path, is_current: Callable[[], bool
                     continue
                 for rel in kept:
                     link_new(temp, rel, f"{target}/{rel}")
-            index_shards(fresh, docs, temp)
+            index_shards(fresh, docs, temp, current=target)
             write_shard_list(temp, shards)
             hashes = _bundle_hashes(temp, manifest.outputs)
             with (lock if lock is not None else _NoLock()):
@@ -931,7 +932,7 @@ class _EarlyShards:
         if redo:
             from .search import index_shards
 
-            index_shards(redo, self.indexer.docs_dir, self.indexer.site)
+            index_shards(redo, self.indexer.docs_dir, self.indexer.site, current=self.indexer.current)
 
     def stop(self) -> None:
         with self.lock:

@@ -205,5 +205,46 @@ def _register_subcommands() -> None:
 
 _register_subcommands()
 
+
+def run() -> None:
+    """The `journeymap` command: `main`, then a quick exit. A build leaves a model of thousands of
+    documents and the caches in memory, which the interpreter would free object by object on its way
+    out: 0.1-0.2 s at 5,000 touchpoints, after the work is done."""
+    try:
+        main()
+        code = EXIT_OK
+    except SystemExit as exc:
+        code = _exit_code(exc)
+    _exit_now(code)
+
+
+def _exit_code(exc: SystemExit) -> int:
+    """The exit status the interpreter would give `exc` (a message is printed, and means 1)."""
+    if exc.code is None or isinstance(exc.code, int):
+        return exc.code or 0
+    print(exc.code, file=sys.stderr)
+    return 1
+
+
+def _exit_now(code: int) -> None:
+    """Do what the interpreter does on exit (wait for threads that are not daemons, run the exit
+    handlers), flush the standard streams and end the process without freeing its memory."""
+    import atexit
+    import os
+    import threading
+
+    shutdown = getattr(threading, "_shutdown", None)
+    if shutdown is None:  # not CPython: exit the usual way
+        sys.exit(code)
+    shutdown()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    main()
+    run()

@@ -198,6 +198,55 @@ def test_a_shard_that_fails_to_index_early_leaves_the_site_as_it_was(project: Pa
         assert tree_bytes(site) == tree_bytes(tmp_path / "clean")
 
 
+def inodes(folder: Path) -> dict[str, int]:
+    return {path.relative_to(folder).as_posix(): path.stat().st_ino for path in folder.rglob("*") if path.is_file()}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("in_memory", [True, False])
+@pytest.mark.parametrize("how", ["build", "serve"])
+def test_a_reindexed_shard_keeps_the_files_it_shares_with_the_bundle_it_replaces(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_memory: bool, how: str) -> None:
+    """Re-indexing a shard, Pagefind writes into a folder in memory (when there is one) and only the
+    files that differ from the shard's bundle in the site are copied into it; the others are that
+    bundle's files, hard links, not new files. The site is the one a clean build makes either way."""
+    memory = tmp_path / "memory"
+    memory.mkdir()
+    monkeypatch.setattr(search, "memory_folder", lambda: str(memory) if in_memory else None)
+    bundles: list[Path] = []
+    real = search.index_documents
+    monkeypatch.setattr(search, "index_documents", lambda docs, bundle: (bundles.append(bundle), real(docs, bundle))[1])
+    site, cache, state = tmp_path / "site", tmp_path / "cache", BuildState()
+    try:
+        with shard_pages(SMALL_SHARDS):
+            first = build(project, site, cache_dir=cache, jobs=1) if how == "build" else \
+                build(project, site, state=state, search="later")
+            bundle = site / "pagefind" / "shards" / journey_shard_of("journey-0005", first.site)
+            before = inodes(bundle)
+            touchpoint = sorted((project / "content/journeys/journey-0005/touchpoints").iterdir())[2]
+            touchpoint.write_text(touchpoint.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+            del bundles[:]
+            if how == "build":
+                build(project, site, cache_dir=cache, jobs=1)
+            else:
+                build(project, site, state=state, search="later")
+                assert index_later(state, site, lambda: True)() is True
+            after = inodes(bundle)
+            kept = {rel for rel in after if before.get(rel) == after[rel]}
+            fragments = [rel for rel in after if rel.startswith("fragment/")]
+            assert len(bundles) == 1 and bundles[0].is_relative_to(memory) == in_memory
+            if in_memory or how == "build":  # every fragment but the edited page's is the file it was
+                # (on disk, Pagefind writes them all and the build moves only those that differ)
+                assert len(kept & set(fragments)) == len(fragments) - 1, sorted(set(after) - kept)
+            else:  # serve swaps in the whole new bundle
+                assert not kept
+            assert list(memory.iterdir()) == []  # Pagefind's output in memory is removed
+            build(project, tmp_path / "clean")
+            assert tree_bytes(site) == tree_bytes(tmp_path / "clean")
+    finally:
+        state.close()
+
+
 @pytest.mark.slow
 def test_shards_are_deterministic_and_follow_the_shard_count(project: Path, tmp_path: Path) -> None:
     site, cache = tmp_path / "site", tmp_path / "cache"

@@ -54,3 +54,44 @@ def test_build_with_nothing_to_do_imports_nothing_heavy(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     names = imported(["build"], cwd=root)
     assert not names & HEAVY, sorted(names & HEAVY)
+
+
+EXITING = """
+import atexit, sys, threading, time
+from pathlib import Path
+from journeymap.cli import _exit_now
+out = Path(sys.argv[1])
+
+def late() -> None:
+    time.sleep(0.3)
+    (out / "thread").write_text("done")
+
+threading.Thread(target=late).start()  # not a daemon: the interpreter waits for it, so must _exit_now
+atexit.register(lambda: (out / "atexit").write_text("ran"))
+sys.stdout.write("buffered, not flushed")
+_exit_now(3)
+"""
+
+
+def test_the_quick_exit_waits_for_threads_runs_exit_handlers_and_flushes(tmp_path: Path) -> None:
+    """`journeymap` ends without freeing its memory object by object (cli.run), but only after what
+    the interpreter does first: threads that are not daemons are waited for, exit handlers run, and
+    buffered output is written; the exit status is the command's."""
+    result = subprocess.run([sys.executable, "-c", EXITING, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 3, result.stderr
+    assert result.stdout == "buffered, not flushed"
+    assert (tmp_path / "thread").read_text() == "done" and (tmp_path / "atexit").read_text() == "ran"
+
+
+@pytest.mark.parametrize(("args", "status", "says"), [
+    (["build"], 1, "error JM004"),  # bad content
+    (["validate", "--format", "nosuch"], 2, "Invalid value"),  # a usage error
+    (["--version"], 0, "journeymap, version"),
+])
+def test_the_command_exits_with_its_status(tmp_path: Path, args: list[str], status: int, says: str) -> None:
+    root = make_site(tmp_path / "project")
+    touchpoint = next((root / "content").rglob("touchpoints/*.md"))
+    touchpoint.write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "journeymap", *args], cwd=root, capture_output=True, text=True, timeout=120)
+    assert result.returncode == status, result.stderr
+    assert says in result.stdout + result.stderr
