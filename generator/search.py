@@ -33,6 +33,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -247,7 +248,10 @@ class ShardIndexer:
                 link_new(source, rel, f"{self.docs_dir}/{stored_name(content_hash)}")
         previous = self.current / shard.folder if self.current is not None else None
         ram = memory_folder() if previous is not None and previous.is_dir() else None
-        out = Path(tempfile.mkdtemp(prefix=f".pagefind-{shard.name}-", dir=ram or self.site))  # else beside its target: renames
+        if ram is not None:
+            out = Path(tempfile.mkdtemp(prefix=f"{MEMORY_PREFIX}{shard.name}-", dir=ram))
+        else:  # beside its target: renames
+            out = Path(tempfile.mkdtemp(prefix=f".pagefind-{shard.name}-", dir=self.site))
         try:
             index_documents(source, out / "bundle")
             if shard.folder != BUNDLE_DIR:
@@ -351,6 +355,8 @@ def _strip_secondary(bundle: Path) -> None:
 
 MEMORY_FOLDER = "/dev/shm"
 MEMORY_NEEDED = 512 << 20  # free bytes: a shard's bundle is 3-7 MB, but a container's /dev/shm can be 64 MB
+MEMORY_PREFIX = ".journeymap-pagefind-"  # Pagefind's output folders there
+LEFTOVER_AGE = 3600  # seconds: far beyond any Pagefind run (timed out after 600 s)
 
 
 @functools.cache
@@ -365,7 +371,19 @@ def memory_folder() -> str | None:
         return None
     if stats.f_bavail * stats.f_frsize < MEMORY_NEEDED or not os.access(MEMORY_FOLDER, os.W_OK | os.X_OK):
         return None
+    sweep_leftovers(MEMORY_FOLDER)
     return MEMORY_FOLDER
+
+
+def sweep_leftovers(folder: str) -> None:
+    """Remove the output folders that a build killed during a Pagefind run left in memory, where they
+    would stay until the machine restarts (those of runs still going are recent: left alone)."""
+    too_old = time.time() - LEFTOVER_AGE
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            with contextlib.suppress(OSError):
+                if entry.name.startswith(MEMORY_PREFIX) and entry.stat(follow_symlinks=False).st_mtime < too_old:
+                    shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def _place_tree(source: Path, dest: Path, previous: Path) -> None:

@@ -247,6 +247,25 @@ def test_a_reindexed_shard_keeps_the_files_it_shares_with_the_bundle_it_replaces
         state.close()
 
 
+def test_output_that_a_killed_build_left_in_memory_is_removed(tmp_path: Path) -> None:
+    """A build killed while Pagefind wrote into memory leaves its folder there until the machine
+    restarts; the next one that uses the memory folder removes such folders once they are an hour old
+    (a run still going is recent) and nothing else."""
+    import os
+    import time
+
+    old, recent = tmp_path / f"{search.MEMORY_PREFIX}j003-abc", tmp_path / f"{search.MEMORY_PREFIX}j004-def"
+    other = tmp_path / "someone-elses"
+    for folder in (old, recent, other):
+        (folder / "bundle" / "fragment").mkdir(parents=True)
+        (folder / "bundle" / "fragment" / "en_1.pf_fragment").write_bytes(b"x")
+    hour_ago = time.time() - search.LEFTOVER_AGE - 60
+    os.utime(old, (hour_ago, hour_ago))
+    os.utime(other, (hour_ago, hour_ago))
+    search.sweep_leftovers(str(tmp_path))
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([recent.name, other.name])
+
+
 @pytest.mark.slow
 def test_shards_are_deterministic_and_follow_the_shard_count(project: Path, tmp_path: Path) -> None:
     site, cache = tmp_path / "site", tmp_path / "cache"
