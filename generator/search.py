@@ -362,12 +362,12 @@ LEFTOVER_AGE = 3600  # seconds: far beyond any Pagefind run (timed out after 600
 @functools.cache
 def memory_folder() -> str | None:
     """A folder in memory (tmpfs) for Pagefind's output when it re-indexes a shard, or None. Pagefind
-    writes a file per page; on a disk where creating a file costs 0.2 ms that is 0.1-0.15 s for a
-    shard of 500 pages, though only a few of the files differ from the bundle in the site: those are
-    copied, the others linked from it (`_place_tree`)."""
+    writes a file per page: over a shard of 500 pages it took 0.61 s writing to this project's test
+    disk and 0.49 s writing to memory, though only a few of its files differ from the shard's bundle in
+    the site: those are copied, the others linked from it (`_place_tree`)."""
     try:
         stats = os.statvfs(MEMORY_FOLDER)
-    except OSError:
+    except (OSError, AttributeError):  # no such folder; no statvfs (Windows)
         return None
     if stats.f_bavail * stats.f_frsize < MEMORY_NEEDED or not os.access(MEMORY_FOLDER, os.W_OK | os.X_OK):
         return None
