@@ -148,6 +148,27 @@ def build(root: Path, site_dir: Path | None = None, include_drafts: bool = False
         textmeasure.SUBSET_CACHE_DIR, cache.TEMPLATE_CACHE_DIR = previous
 
 
+_Files = tuple[dict[str, str], dict[str, str]]  # a unit's outputs and search documents: path -> hash
+
+
+@dataclass
+class _Plan:
+    """What a build renders, and what it keeps of the current site (`_Build.plan`)."""
+
+    reuse: bool  # site_dir is the last build's, with this global key: it is updated in place
+    good: set[str]  # its files that are as the manifest recorded them
+    old_units: dict[str, dict[str, Any]]  # unit name -> its manifest entry (empty unless reuse)
+    tasks: list[str]  # every render task: journey ids, then COMPARE_UNIT + the owner of each comparison page
+    to_render: list[str]  # the tasks whose unit key changed, or whose files are not good
+    shared_key: str
+    shared_entry: dict[str, Any] | None  # the shared unit's manifest entry, when it is kept as it is
+    copies: dict[str, tuple[Path, str]]  # files the site copies: output path -> (source, hash)
+
+    @property
+    def shared_reused(self) -> bool:
+        return self.shared_entry is not None
+
+
 class _Build:
     def __init__(self, root: Path, site_dir: Path | None, include_drafts: bool, strict: bool, jobs: int | None,
                  clean: bool, cache_dir: Path | None, state: BuildState | None, progress: Progress | None,
@@ -263,18 +284,56 @@ class _Build:
 
     def render_and_write(self, site: Any, diagnostics: list[Diagnostic], target: Path,
                          manifest: Manifest | None) -> BuildResult:
-        from .parallel import render_journeys, write_unit
-        from .search import journey_pages, shard_count
         from .site import SiteRenderer
 
         renderer = SiteRenderer(site, self.include_drafts)
         renderer.charts = self.load_charts()
+        plan = self.plan(renderer, target, manifest)
+        self.timed("plan")
+        if plan.reuse and manifest and not plan.to_render and plan.shared_reused \
+                and self.nothing_to_write(target, manifest, plan.copies):
+            return self.nothing_changed(site, target, diagnostics, manifest)
+
+        staging = make_staging(target)
+        docs_new = self.docs_store(target)
+        early = None
+        try:
+            kept_units, kept_shared = self.keep_units(plan, target, staging, manifest, docs_new)
+            early = self.early_shards(renderer, plan.to_render, kept_units, docs_new, staging, target, manifest, plan.good)
+            if early is not None and kept_shared is not None:
+                early.shared(kept_shared[1])
+            units, outputs, docs = self.render_units(renderer, plan, kept_units, kept_shared, staging, docs_new,
+                                                     manifest, early)
+            recorded = self.index_and_update(site, renderer, plan, target, staging, docs_new, manifest,
+                                             units, outputs, docs, early)
+        except BaseException:
+            if early is not None:
+                early.stop()
+            shutil.rmtree(staging, ignore_errors=True)
+            if not self.incremental:  # a kept store only gained documents: the next build prunes them
+                shutil.rmtree(docs_new, ignore_errors=True)
+            raise
+        self.finish_store(docs_new, docs)
+        self.timed("swap")
+        pages = sorted(outputs)
+        if self.incremental:
+            self.save_manifest(target, Manifest(
+                key=self.key, inputs=_inputs_record(self.inputs), diagnostics=[d.to_dict() for d in diagnostics],
+                today=_today(), units=units, outputs=recorded, copies={rel: plan.copies[rel][1] for rel in plan.copies},
+                search={"key": "deferred" if self.stats.search == "deferred" else _search_key(docs),
+                        "docs": docs, "shards": self.search_shards, "count": self.shard_count},
+                pages=pages))
+        self.timed("manifest")
+        return BuildResult(site, target, diagnostics, pages, self.stats)
+
+    def plan(self, renderer: Any, target: Path, manifest: Manifest | None) -> _Plan:
+        """Which units must be rendered, and which the current site keeps (by their keys)."""
+        from .search import journey_pages, shard_count
+
         reuse = manifest is not None and manifest.key == self.key and (target / MARKER).is_file()
         good = verify_outputs(target, manifest.outputs) if reuse and manifest else set()
         self.in_place = reuse
         old_units = manifest.units if reuse and manifest else {}
-
-        # plan: which units must be rendered (render tasks: journey ids, then comparison pages)
         tasks = [journey.id for journey in renderer.journeys] + [COMPARE_UNIT + owner for owner in renderer.compare_owners()]
         to_render: list[str] = []
         for task in tasks:
@@ -290,141 +349,145 @@ class _Build:
                                   sorted(j.id for j in renderer.journeys)])
         shared_entry = old_units.get(SHARED)
         shared_reused = bool(shared_entry and shared_entry["key"] == shared_key and all(rel in good for rel in shared_entry["files"]))
-        copies = self.copies(renderer)
-        self.timed("plan")
+        self.shard_count = shard_count(journey_pages(renderer.journeys))  # known before they render
+        return _Plan(reuse, good, old_units, tasks, to_render, shared_key, shared_entry if shared_reused else None,
+                     self.copies(renderer))
 
-        if reuse and manifest and not to_render and shared_reused and self.nothing_to_write(target, manifest, copies):
-            self.stats.skipped = True
-            self.stats.reused.append(SHARED)
-            manifest.diagnostics = [d.to_dict() for d in diagnostics]
-            manifest.today = _today()
-            manifest.inputs = _inputs_record(self.inputs)
-            self.save_manifest(target, manifest)
-            self.save_documents(self.loaded_documents)
-            return BuildResult(site, target, diagnostics, list(manifest.pages), self.stats)
+    def nothing_changed(self, site: Any, target: Path, diagnostics: list[Diagnostic], manifest: Manifest) -> BuildResult:
+        """Nothing to render or write: the manifest is brought up to date (diagnostics, input hashes)."""
+        self.stats.skipped = True
+        self.stats.reused.append(SHARED)
+        manifest.diagnostics = [d.to_dict() for d in diagnostics]
+        manifest.today = _today()
+        manifest.inputs = _inputs_record(self.inputs)
+        self.save_manifest(target, manifest)
+        self.save_documents(self.loaded_documents)
+        return BuildResult(site, target, diagnostics, list(manifest.pages), self.stats)
 
-        # render and write
-        staging = make_staging(target)
-        docs_new = self.docs_store(target)
+    def keep_units(self, plan: _Plan, target: Path, staging: Path, manifest: Manifest | None, docs_new: Path
+                   ) -> tuple[dict[str, _Files], _Files | None]:
+        """The outputs and search documents of each render task not rendered again, and of the shared
+        unit if it is not, kept from the current site."""
+        kept: dict[str, _Files] = {}
+        rendering = set(plan.to_render)
+        for task in plan.tasks:
+            if task not in rendering:
+                kept[task] = ({}, {})
+                self.reuse_files(plan.old_units[_unit_name(task)]["files"], target, staging, manifest, *kept[task], docs_new)
+        if plan.shared_entry is None:
+            return kept, None
+        shared: _Files = ({}, {})
+        self.reuse_files(plan.shared_entry["files"], target, staging, manifest, *shared, docs_new)
+        return kept, shared
+
+    def render_units(self, renderer: Any, plan: _Plan, kept_units: dict[str, _Files], kept_shared: _Files | None,
+                     staging: Path, docs_new: Path, manifest: Manifest | None, early: _EarlyShards | None
+                     ) -> tuple[dict[str, dict[str, Any]], dict[str, str], dict[str, str]]:
+        """Render the planned units into staging (journeys in workers, the shared pages in this process
+        meanwhile); returns every unit's manifest entry, and every output's and search document's hash,
+        those of the units kept included."""
+        from .parallel import render_journeys, write_unit
+
+        total = len(plan.to_render) + (0 if plan.shared_reused else 1)
+        done = [0]
+
+        def tick(_: str = "") -> None:
+            done[0] += 1
+            if self.progress:
+                self.progress(done[0], total)
+
+        shared_output: list[Any] = []
+        kept = self.kept_outputs(manifest, plan.good, docs_new) if plan.reuse else None
+
+        def shared() -> None:
+            if not plan.shared_reused:
+                shared_output.append(write_unit(renderer.shared_unit(), staging, docs_new, kept))
+                if early is not None:
+                    early.shared(shared_output[0].docs)
+                tick()
+
+        jobs = self.render_jobs(renderer, plan.to_render, plan.shared_reused)
+        self.stats.jobs = jobs
+        if self.progress:
+            self.progress(0, total)
+        if self.fonts is not None:
+            self.fonts.wait()
+        rendered = render_journeys(renderer, plan.to_render, staging, docs_new, jobs=jobs, root=self.root,
+                                   include_drafts=self.include_drafts, side_work=shared, on_done=tick,
+                                   method=self.start_method, on_result=early.rendered if early else None,
+                                   group=early.rank if early else None, kept=kept)
+        self.timed("render")
+        return self.collect_units(renderer, plan, rendered, kept_units, kept_shared,
+                                  shared_output[0] if shared_output else None, staging, kept)
+
+    def collect_units(self, renderer: Any, plan: _Plan, rendered: dict[str, Any], kept_units: dict[str, _Files],
+                      kept_shared: _Files | None, shared_output: Any, staging: Path, kept: _Kept | None
+                      ) -> tuple[dict[str, dict[str, Any]], dict[str, str], dict[str, str]]:
+        """Every unit's manifest entry, and every output's and search document's hash, from the units
+        rendered and those kept; the sitemap, which lists them all, is written here."""
+        from .parallel import write_unit
+
+        units: dict[str, dict[str, Any]] = {}
         outputs: dict[str, str] = {}  # output path -> hash
         docs: dict[str, str] = {}  # search document path -> hash
-        units: dict[str, dict[str, Any]] = {}
-        reused: dict[str, tuple[dict[str, str], dict[str, str]]] = {}  # journey id -> its outputs, documents
-        self.shard_count = shard_count(journey_pages(renderer.journeys))  # known before they render
-        early = None
-        try:
-            rendering = set(to_render)
-            for task in tasks:
-                if task not in rendering:
-                    reused[task] = ({}, {})
-                    self.reuse_files(old_units[_unit_name(task)]["files"], target, staging, manifest, *reused[task], docs_new)
-            shared_kept: tuple[dict[str, str], dict[str, str]] = ({}, {})
-            if shared_reused:
-                assert shared_entry is not None
-                self.reuse_files(shared_entry["files"], target, staging, manifest, *shared_kept, docs_new)
-            early = self.early_shards(renderer, to_render, reused, docs_new, staging, target, manifest, good)
-            if early is not None and shared_reused:
-                early.shared(shared_kept[1])
-            total = len(to_render) + (0 if shared_reused else 1)
-            done = [0]
-
-            def tick(_: str = "") -> None:
-                done[0] += 1
-                if self.progress:
-                    self.progress(done[0], total)
-
-            shared_output: list[Any] = []
-            kept = self.kept_outputs(manifest, good, docs_new) if reuse else None
-
-            def shared() -> None:
-                if not shared_reused:
-                    shared_output.append(write_unit(renderer.shared_unit(), staging, docs_new, kept))
-                    if early is not None:
-                        early.shared(shared_output[0].docs)
-                    tick()
-
-            jobs = self.render_jobs(renderer, to_render, shared_reused)
-            self.stats.jobs = jobs
-            if self.progress:
-                self.progress(0, total)
-            if self.fonts is not None:
-                self.fonts.wait()
-            rendered = render_journeys(renderer, to_render, staging, docs_new, jobs=jobs, root=self.root,
-                                       include_drafts=self.include_drafts, side_work=shared, on_done=tick,
-                                       method=self.start_method, on_result=early.rendered if early else None,
-                                       group=early.rank if early else None, kept=kept)
-            self.timed("render")
-            for task in tasks:
-                unit = _unit_name(task)
-                if task in rendered:
-                    out = rendered[task]
-                    units[unit] = {"key": self.unit_key(_unit_reads(renderer, task, out.links)), "files": sorted(out.files),
-                                   "links": out.links}
-                    outputs.update(out.files)
-                    docs.update(out.docs)
-                    self.stats.rendered.append(unit)
-                    self.stats.written += len(out.files)
-                else:
-                    units[unit] = old_units[unit]
-                    outputs.update(reused[task][0])
-                    docs.update(reused[task][1])
-            if shared_reused:
-                assert shared_entry is not None
-                units[SHARED] = shared_entry
-                outputs.update(shared_kept[0])
-                docs.update(shared_kept[1])
-                self.stats.reused.append(SHARED)
-            else:
-                out = shared_output[0]
-                sitemap = renderer.sitemap(set(outputs) | set(out.files))
-                if sitemap is not None:
-                    out.files.update(write_unit({"sitemap.xml": sitemap}, staging, None, kept).files)
-                units[SHARED] = {"key": shared_key, "files": sorted(out.files), "links": []}
-                outputs.update(out.files)
-                docs.update(out.docs)
-                self.stats.rendered.append(SHARED)
+        for task in plan.tasks:
+            unit = _unit_name(task)
+            if task in rendered:
+                out = rendered[task]
+                units[unit] = {"key": self.unit_key(_unit_reads(renderer, task, out.links)), "files": sorted(out.files),
+                               "links": out.links}
+                self.stats.rendered.append(unit)
                 self.stats.written += len(out.files)
-            copied = self.write_copies(copies, target, staging, good, manifest if reuse else None)
-            kept = self.keep_files(site, target, staging)
-            self.timed("write")
-            if self.progress:
-                self.progress(0, 0)  # total 0: a step without a count (the search index)
-            # While Pagefind indexes the shards started early: list site_dir (for strays) and save the
-            # caches, which hold facts by content hash, whatever the search step does (0.1 s of a
-            # one-file change at 5,000 touchpoints). Nothing writes to site_dir until the update below.
-            present = self.current_files(target, manifest) if self.in_place and manifest is not None else set()
-            if self.incremental:
-                self.save_documents(self.loaded_documents)
-                if not shared_reused:
-                    self.save_charts(renderer.charts_used)
-            search = self.search(target, staging, docs_new, docs, manifest if reuse else None, good, units, early)
-            self.timed("search")
-            recorded, moves = self.record({**outputs, **copied, **kept, **search}, target, staging, manifest, good)
-            if self.in_place:
-                update_in_place(staging, target, moves, present - set(recorded) - {MARKER})
+                files, documents = out.files, out.docs
             else:
-                write_new(staging, MARKER, MARKER_TEXT.encode("utf-8"))
-                swap_in(staging, target, self.remove_mode)
-        except BaseException:
-            if early is not None:
-                early.stop()
-            shutil.rmtree(staging, ignore_errors=True)
-            if not self.incremental:  # a kept store only gained documents: the next build prunes them
-                shutil.rmtree(docs_new, ignore_errors=True)
-            raise
-        self.finish_store(docs_new, docs)
-        self.timed("swap")
-        pages = sorted(outputs)
+                units[unit] = plan.old_units[unit]
+                files, documents = kept_units[task]
+            outputs.update(files)
+            docs.update(documents)
+        if plan.shared_entry is not None and kept_shared is not None:
+            units[SHARED] = plan.shared_entry
+            files, documents = kept_shared
+            self.stats.reused.append(SHARED)
+        else:
+            out = shared_output
+            sitemap = renderer.sitemap(set(outputs) | set(out.files))
+            if sitemap is not None:
+                out.files.update(write_unit({"sitemap.xml": sitemap}, staging, None, kept).files)
+            units[SHARED] = {"key": plan.shared_key, "files": sorted(out.files), "links": []}
+            self.stats.rendered.append(SHARED)
+            self.stats.written += len(out.files)
+            files, documents = out.files, out.docs
+        outputs.update(files)
+        docs.update(documents)
+        return units, outputs, docs
+
+    def index_and_update(self, site: Any, renderer: Any, plan: _Plan, target: Path, staging: Path, docs_new: Path,
+                         manifest: Manifest | None, units: dict[str, dict[str, Any]], outputs: dict[str, str],
+                         docs: dict[str, str], early: _EarlyShards | None) -> dict[str, list[Any]]:
+        """Copy the files the site copies, write the search index, then bring site_dir up to date (in
+        place, or by swapping staging in); returns the new manifest's outputs."""
+        copied = self.write_copies(plan.copies, target, staging, plan.good, manifest if plan.reuse else None)
+        kept = self.keep_files(site, target, staging)
+        self.timed("write")
+        if self.progress:
+            self.progress(0, 0)  # total 0: a step without a count (the search index)
+        # While Pagefind indexes the shards started early: list site_dir (for strays) and save the
+        # caches, which hold facts by content hash, whatever the search step does (0.1 s of a
+        # one-file change at 5,000 touchpoints). Nothing writes to site_dir until the update below.
+        present = self.current_files(target, manifest) if self.in_place and manifest is not None else set()
         if self.incremental:
-            new_manifest = Manifest(key=self.key, inputs=_inputs_record(self.inputs),
-                                    diagnostics=[d.to_dict() for d in diagnostics], today=_today(), units=units,
-                                    outputs=recorded, copies={rel: copies[rel][1] for rel in copies},
-                                    search={"key": "deferred" if self.stats.search == "deferred" else _search_key(docs),
-                                            "docs": docs, "shards": self.search_shards, "count": self.shard_count},
-                                    pages=pages)
-            self.save_manifest(target, new_manifest)
-        self.timed("manifest")
-        return BuildResult(site, target, diagnostics, pages, self.stats)
+            self.save_documents(self.loaded_documents)
+            if not plan.shared_reused:
+                self.save_charts(renderer.charts_used)
+        search = self.search(target, staging, docs_new, docs, manifest if plan.reuse else None, plan.good, units, early)
+        self.timed("search")
+        recorded, moves = self.record({**outputs, **copied, **kept, **search}, target, staging, manifest, plan.good)
+        if self.in_place:
+            update_in_place(staging, target, moves, present - set(recorded) - {MARKER})
+        else:
+            write_new(staging, MARKER, MARKER_TEXT.encode("utf-8"))
+            swap_in(staging, target, self.remove_mode)
+        return recorded
 
     # --- pieces -------------------------------------------------------------------------------------
 
@@ -650,7 +713,7 @@ class _Build:
         return not (old.get(shard.name) == shard.key and old_files.get(shard.folder)
                     and all(rel in good for rel in old_files[shard.folder]))
 
-    def early_shards(self, renderer: Any, to_render: list[str], reused: dict[str, tuple[dict[str, str], dict[str, str]]],
+    def early_shards(self, renderer: Any, to_render: list[str], reused: dict[str, _Files],
                      docs_dir: Path | None, staging: Path, target: Path, manifest: Manifest | None,
                      good: set[str]) -> _EarlyShards | None:
         """What indexes a shard as soon as its pages are written, in an incremental build (None for a full
