@@ -207,11 +207,12 @@ class ShardIndexer:
     """Pagefind runs on shards as they are submitted, `jobs` at a time, in threads that wait for the
     processes: a build submits a shard as soon as its documents are written, while pages still render.
     Each run reads a folder of hard links to just its shard's documents, at their pages' paths (Pagefind
-    takes a result's URL from its file's path). `finish` waits for every run and raises the first failure."""
+    takes a result's URL from its file's path). `finish` waits for every run and raises the first failure.
+    `current`: the site the new bundles replace; a shard whose bundle is there is written by Pagefind
+    into memory (`memory_folder`), then put in place file by file (`_place_tree`)."""
 
     def __init__(self, docs_dir: Path, site: Path, jobs: int = SEARCH_JOBS, current: Path | None = None):
-        self.docs_dir, self.site = Path(docs_dir), Path(site)
-        self.current = current  # the site whose bundles a re-indexed shard mostly repeats (see _index)
+        self.docs_dir, self.site, self.current = Path(docs_dir), Path(site), current
         self.pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, os.cpu_count() or 1)))
         self.work: Path | None = None
         self.submitted: dict[str, tuple[Shard, Future]] = {}
