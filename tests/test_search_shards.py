@@ -352,6 +352,9 @@ def test_search_merges_the_shards_in_the_browser(page: object, tmp_path: Path) -
         p = page  # type: ignore[assignment]
         search_url = base + f"sub/search/?q={WORD}"
         assert status_count(p, search_url) == sum(expected.values())
+        # the count shows first; the results follow once their fragments are loaded
+        p.wait_for_function(f"document.querySelectorAll('.jm-results a.jm-result-title').length === {sum(expected.values())}",
+                            timeout=20000)
         links = p.locator(".jm-results a.jm-result-title").evaluate_all("els => els.map(e => e.href)")
         found = {re.search(r"/journeys/(journey-\d+)/", link).group(1) for link in links if "/journeys/" in link}
         assert found == set(MARKED)
