@@ -115,7 +115,7 @@ def build(project: Path, site_dir: Path | None, drafts: bool, strict: bool, jobs
     else:
         rendered = sum(unit.startswith("journey:") for unit in stats.rendered)
         reused = sum(unit.startswith("journey:") for unit in stats.reused)
-        detail = f" ({rendered} journeys rendered, {reused} unchanged)" if reused else ""
+        detail = f" ({rendered} journey{'s' if rendered != 1 else ''} rendered, {reused} unchanged)" if reused else ""
         click.echo(f"Built {len(result.pages)} files into {result.site_dir}{detail}", err=True)
 
 

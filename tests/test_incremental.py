@@ -393,6 +393,10 @@ def test_cli_uses_the_cache(tmp_path: Path) -> None:
     assert second.returncode == 0 and "Nothing changed" in second.stderr
     third = run_journeymap(["build", "--clean"], cwd=root)
     assert third.returncode == 0 and "Built" in third.stderr
+    touchpoint = sorted((root / "content" / "journeys").glob("*/touchpoints/*.md"))[0]
+    touchpoint.write_text(touchpoint.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    fourth = run_journeymap(["build"], cwd=root)
+    assert fourth.returncode == 0 and "(1 journey rendered, 1 unchanged)" in fourth.stderr, fourth.stderr
 
 
 def test_serve_keeps_the_model_and_indexes_search_after_serving(project: Project) -> None:
