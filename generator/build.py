@@ -520,7 +520,7 @@ class _Build:
         from .parallel import PARALLEL_THRESHOLD, default_jobs, start_method
 
         jobs = self.jobs or default_jobs()
-        if sum(len(renderer.site.journeys[task].touchpoints) for task in to_render if not task.startswith(COMPARE_UNIT)) \
+        if sum(len(renderer.site.journeys[task].touchpoints) for task in to_render if compare_owner(task) is None) \
                 >= PARALLEL_THRESHOLD:
             return jobs
         big = sum(len(j.touchpoints) for j in renderer.journeys) >= PARALLEL_THRESHOLD
@@ -1066,14 +1066,20 @@ def _journey_files(units: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
     return files
 
 
+def compare_owner(task: str) -> str | None:
+    """The journey that owns the comparison page a render task renders; None for a journey's task."""
+    return task[len(COMPARE_UNIT):] if task.startswith(COMPARE_UNIT) else None
+
+
 def _unit_name(task: str) -> str:
     """The manifest's name of a render task's unit: journey:<id>, or compare:<owner> as the task is."""
-    return task if task.startswith(COMPARE_UNIT) else JOURNEY_UNIT + task
+    return task if compare_owner(task) is not None else JOURNEY_UNIT + task
 
 
 def _unit_reads(renderer: Any, task: str, links: Iterable[str]) -> dict[str, Any]:
-    if task.startswith(COMPARE_UNIT):
-        return renderer.compare_reads(task[len(COMPARE_UNIT):], links)
+    owner = compare_owner(task)
+    if owner is not None:
+        return renderer.compare_reads(owner, links)
     return renderer.journey_reads(renderer.site.journeys[task], links)
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol
 
-from .build import COMPARE_UNIT
+from .build import compare_owner
 from .cache import digest
 
 # Below this many touchpoints to render, one process does it all: starting workers costs more.
@@ -86,9 +86,9 @@ def write_unit(pages: dict[str, bytes], staging: Path, docs_dir: Path | None, ke
 
 
 def render_journey(renderer: Any, task: str, staging: Path, docs_dir: Path | None, kept: Kept | None = None) -> UnitOutput:
-    """Render and write one task: a journey (by id) or a comparison page (COMPARE_UNIT + its owner's id)."""
-    owner = task[len(COMPARE_UNIT):] if task.startswith(COMPARE_UNIT) else None
-    pages = renderer.compare_unit(owner) if owner else renderer.journey_unit(renderer.site.journeys[task])
+    """Render and write one task: a journey (by id) or a comparison page (see build.compare_owner)."""
+    owner = compare_owner(task)
+    pages = renderer.compare_unit(owner) if owner is not None else renderer.journey_unit(renderer.site.journeys[task])
     out = write_unit(pages, staging, docs_dir, kept)
     out.links = sorted(renderer.content_pages.looked_up or ())
     _GC["units"] += 1
